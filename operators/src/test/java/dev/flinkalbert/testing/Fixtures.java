@@ -1,0 +1,55 @@
+package dev.flinkalbert.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Where the shared reference fixtures live ({@code ../shared/fixtures} beside the repository, made with Hugging
+ * Face {@code transformers} and SentencePiece). Tests that need them call {@link #require(String)}, which skips
+ * the test with a clear message when the folder is absent instead of failing.
+ */
+public final class Fixtures {
+
+    private Fixtures() {}
+
+    /** The fixtures folder: the {@code flinkalbert.fixtures} system property (set by Surefire), else found upwards. */
+    public static Path root() {
+        String configured = System.getProperty("flinkalbert.fixtures");
+        if (configured != null && !configured.isBlank()) {
+            return Paths.get(configured).toAbsolutePath().normalize();
+        }
+        Path dir = Paths.get("").toAbsolutePath();
+        for (Path p = dir; p != null; p = p.getParent()) {
+            Path candidate = p.resolveSibling("shared").resolve("fixtures");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return dir.resolve("../shared/fixtures").normalize();
+    }
+
+    /** A path under the fixtures folder; skips the calling test when it does not exist. */
+    public static Path require(String relative) {
+        Path p = root().resolve(relative);
+        assumeTrue(Files.exists(p), () -> "skipped: shared fixture " + p
+                + " is absent (tests read ../shared/fixtures beside the repository root)");
+        return p;
+    }
+
+    /** The repository root (the {@code flinkalbert.root} system property, else the nearest folder with mvnw). */
+    public static Path repositoryRoot() {
+        String configured = System.getProperty("flinkalbert.root");
+        if (configured != null && !configured.isBlank()) {
+            return Paths.get(configured).toAbsolutePath().normalize();
+        }
+        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p.resolve("mvnw")) && Files.exists(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the repository root from " + Paths.get("").toAbsolutePath());
+    }
+}
