@@ -1,0 +1,82 @@
+package dev.flinkalbert.serde;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificData;
+import org.apache.flink.api.common.serialization.DeserializationSchema;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.formats.avro.typeutils.GenericRecordAvroTypeInfo;
+
+/**
+ * Reads records from natural JSON, one object per message ({@code {"id":"1","text":"hi","attributes":{}}}); see
+ * {@link NaturalJson}. Every failure is a {@link MalformedRecordException} naming the cause and the field.
+ *
+ * @param <T> a generated record class, or {@link GenericRecord}
+ */
+public class JsonRecordDeserializationSchema<T> implements DeserializationSchema<T> {
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private final Class<T> recordClass;
+    private final String readerSchemaJson;
+
+    private transient Schema readerSchema;
+    private transient GenericData model;
+
+    /**
+     * @param recordClass a generated record class, or {@link GenericRecord}
+     * @param readerSchema null for a generated class (its own schema); required for {@link GenericRecord}
+     */
+    public JsonRecordDeserializationSchema(Class<T> recordClass, Schema readerSchema) {
+        this.recordClass = recordClass;
+        this.readerSchemaJson = readerSchema == null ? null : readerSchema.toString();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T deserialize(byte[] message) throws IOException {
+        if (message == null || message.length == 0) {
+            throw new MalformedRecordException("The message is " + (message == null ? "null (a tombstone)" : "empty")
+                    + ": a json message is one JSON object.");
+        }
+        initialize();
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(message);
+        } catch (JsonProcessingException e) {
+            throw new MalformedRecordException("The message is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        return (T) NaturalJson.fromJson(tree, readerSchema, model, "$");
+    }
+
+    @Override
+    public boolean isEndOfStream(T nextElement) {
+        return false;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public TypeInformation<T> getProducedType() {
+        return GenericRecord.class.equals(recordClass)
+                ? (TypeInformation<T>) new GenericRecordAvroTypeInfo(new Schema.Parser().parse(readerSchemaJson))
+                : (TypeInformation<T>) new AvroTypeInfo<>(recordClass.asSubclass(
+                        org.apache.avro.specific.SpecificRecordBase.class));
+    }
+
+    private void initialize() {
+        if (model == null) {
+            boolean generic = GenericRecord.class.equals(recordClass);
+            model = generic ? GenericData.get() : SpecificData.getForClass(recordClass);
+            readerSchema = generic ? new Schema.Parser().parse(readerSchemaJson)
+                    : ((SpecificData) model).getSchema(recordClass);
+        }
+    }
+}
