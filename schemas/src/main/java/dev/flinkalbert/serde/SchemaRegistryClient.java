@@ -158,10 +158,13 @@ public final class SchemaRegistryClient {
             }
             return answer(response, baseUrl, method, path, what);
         }
+        boolean https = settings.urls().stream().anyMatch(url -> url.regionMatches(true, 0, "https:", 0, 6));
         throw new SchemaRegistryException("Cannot reach the schema registry (" + method + " " + path + ") at "
                 + String.join("; ", failures) + ". Check " + SerdeOptions.SCHEMA_REGISTRY_URL
                 + ", that the registry is running, and that this machine can reach it (host, port, proxy, "
-                + "firewall).", 0, lastFailure);
+                + "firewall)." + (https && settings.keystore() == null ? " A registry that requires client "
+                        + "certificates closes the connection without one: then set "
+                        + SerdeOptions.SSL_KEYSTORE_LOCATION + "." : ""), 0, lastFailure);
     }
 
     private JsonNode answer(HttpResponse<byte[]> response, String baseUrl, String method, String path, String what)
