@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -48,13 +51,34 @@ public class JsonRecordDeserializationSchema<T> implements DeserializationSchema
                     + ": a json message is one JSON object.");
         }
         initialize();
+        String text;
+        try {
+            // JSON in Kafka is UTF-8 (RFC 8259); Jackson would guess UTF-16/32 from leading zero bytes.
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(message)).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedRecordException("The message is not UTF-8 text, so not JSON" + formatHint(message)
+                    + ": " + e, e);
+        }
         JsonNode tree;
         try {
-            tree = MAPPER.readTree(message);
+            tree = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new MalformedRecordException("The message is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new MalformedRecordException("The message is not valid JSON" + formatHint(message) + ": "
+                    + e.getOriginalMessage(), e);
         }
         return (T) NaturalJson.fromJson(tree, readerSchema, model, "$");
+    }
+
+    /** Names the Avro format a message seems to be in, the usual cause of unreadable JSON. */
+    private static String formatHint(byte[] message) {
+        if (message[0] == ConfluentSchemaCoder.MAGIC_BYTE) {
+            return " (it starts with 0x00, as avro-confluent messages do)";
+        }
+        if (message.length > 1 && (message[0] & 0xFF) == SingleObjectSchemaCoder.MARKER_0
+                && message[1] == SingleObjectSchemaCoder.MARKER_1) {
+            return " (it starts with C3 01, as avro-single-object messages do)";
+        }
+        return "";
     }
 
     @Override
