@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.flink.formats.avro.SchemaCoder;
@@ -17,8 +18,12 @@ import org.apache.flink.formats.avro.SchemaCoder;
  * there when {@link RegistrySettings#autoRegister()}, looked up otherwise, or the subject's latest version with
  * {@link RegistrySettings#useLatestVersion()}. Every answer is cached, so only the first record of each schema
  * calls the registry.
+ *
+ * <p>Serializable (without its client) because {@code RegistryAvroSerializationSchema} does not mark its coder
+ * transient.
  */
-public final class ConfluentSchemaCoder implements SchemaCoder {
+public final class ConfluentSchemaCoder implements SchemaCoder, Serializable {
+    private static final long serialVersionUID = 1L;
 
     /** First byte of every message in Confluent's wire format. */
     public static final int MAGIC_BYTE = 0x00;
@@ -42,7 +47,7 @@ public final class ConfluentSchemaCoder implements SchemaCoder {
 
     private final Provider provider;
     /** Created on first use: flink-avro makes a coder when the job is defined, not only in the task. */
-    private SchemaRegistryClient client;
+    private transient SchemaRegistryClient client;
 
     private ConfluentSchemaCoder(Provider provider) {
         this.provider = provider;

@@ -11,6 +11,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ import org.apache.flink.formats.avro.SchemaCoder;
  * Parsing Canonical Form) as 8 bytes little-endian, then the Avro binary record. No registry: a reader resolves
  * the fingerprint among the writer schemas it knows (the project's own, and any {@link Provider#knownSchemas()}).
  */
-public final class SingleObjectSchemaCoder implements SchemaCoder {
+public final class SingleObjectSchemaCoder implements SchemaCoder, Serializable {
+    private static final long serialVersionUID = 1L;
 
     /** First two bytes of every single-object encoded message. */
     public static final int MARKER_0 = 0xC3;
@@ -59,9 +61,10 @@ public final class SingleObjectSchemaCoder implements SchemaCoder {
         }
     }
 
+    /** Avro schemas are serializable; see {@link ConfluentSchemaCoder} for why the coder is. */
     private final Map<Long, Schema> schemasByFingerprint;
     /** The schema last written and its fingerprint: a writer uses one schema, and fingerprinting costs. */
-    private Schema lastWritten;
+    private transient Schema lastWritten;
     private long lastFingerprint;
 
     private SingleObjectSchemaCoder(Map<Long, Schema> schemasByFingerprint) {
