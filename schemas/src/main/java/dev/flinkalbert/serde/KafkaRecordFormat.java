@@ -188,8 +188,17 @@ public final class KafkaRecordFormat implements Serializable {
     }
 
     /**
-     * Builds a {@link KafkaRecordFormat}; see its class documentation for an example. Every setter is a shortcut
-     * for {@link #option(String, String)} with a {@link SerdeOptions} key.
+     * Builds a {@link KafkaRecordFormat}:
+     *
+     * <pre>{@code
+     * KafkaRecordFormat format = KafkaRecordFormat.builder()
+     *         .schemaRegistryUrl("http://localhost:8081")           // format avro-confluent is the default
+     *         .subjectNameStrategy(SubjectNameStrategy.RECORD_NAME)
+     *         .autoRegisterSchemas(false)
+     *         .build();                                              // checks the settings
+     * }</pre>
+     *
+     * <p>Every setter is a shortcut for {@link #option(String, String)} with a {@link SerdeOptions} key.
      */
     public static final class Builder {
         private final Map<String, String> options = new LinkedHashMap<>();
