@@ -48,6 +48,9 @@ public final class ConfluentSchemaCoder implements SchemaCoder, Serializable {
     private final Provider provider;
     /** Created on first use: flink-avro makes a coder when the job is defined, not only in the task. */
     private transient SchemaRegistryClient client;
+    /** The schema last written and its id: a writer uses one schema, so most records skip the subject lookup. */
+    private transient Schema lastWritten;
+    private transient int lastId;
 
     private ConfluentSchemaCoder(Provider provider) {
         this.provider = provider;
@@ -77,7 +80,11 @@ public final class ConfluentSchemaCoder implements SchemaCoder, Serializable {
 
     @Override
     public void writeSchema(Schema schema, OutputStream out) throws IOException {
-        int id = writerSchemaId(schema);
+        if (schema != lastWritten) {
+            lastId = writerSchemaId(schema);
+            lastWritten = schema;
+        }
+        int id = lastId;
         out.write(MAGIC_BYTE);
         out.write(id >>> 24);
         out.write(id >>> 16);

@@ -23,8 +23,8 @@ import org.apache.avro.generic.GenericFixed;
 /**
  * Avro records as the JSON a person would write: a record is an object of its fields, a nullable value is the value
  * or {@code null} (no union wrapper as in Avro's JSON encoding), maps are objects, enums their symbol, bytes Base64,
- * timestamps epoch milliseconds (ISO-8601 text is read too). Missing fields take their schema default; unknown
- * fields are ignored.
+ * timestamps epoch milliseconds (ISO-8601 text is read too). Reading, missing fields take their schema default,
+ * unknown fields are ignored, and a number is taken where a string belongs ({@code "id": 42}).
  */
 final class NaturalJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;

@@ -45,13 +45,17 @@ public final class SchemaRegistryClient {
     public record RegisteredSchema(int id, Schema schema) {
     }
 
+    /** Cache key; {@link Schema} caches its hash code. */
+    private record SubjectSchema(String subject, Schema schema) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RegistrySettings settings;
     private final HttpClient http;
     private final String authorization;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
-    private final Map<String, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
+    private final Map<SubjectSchema, Integer> idsBySubjectAndSchema = new ConcurrentHashMap<>();
     private final Map<String, RegisteredSchema> latestBySubject = new ConcurrentHashMap<>();
 
     public SchemaRegistryClient(RegistrySettings settings) {
@@ -105,7 +109,7 @@ public final class SchemaRegistryClient {
     }
 
     private int idFor(String subject, Schema schema, String path) throws SchemaRegistryException {
-        String key = subject + '\u0000' + schema;
+        SubjectSchema key = new SubjectSchema(subject, schema);
         Integer cached = idsBySubjectAndSchema.get(key);
         if (cached != null) {
             return cached;
