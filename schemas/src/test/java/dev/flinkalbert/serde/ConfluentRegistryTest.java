@@ -180,6 +180,17 @@ class ConfluentRegistryTest {
     }
 
     @Test
+    void worksUnderABasePathAsApicuriosCompatibleApi() throws Exception {
+        try (TestSchemaRegistry apicurio = TestSchemaRegistry.http("/apis/ccompat/v7")) {
+            KafkaRecordFormat format = KafkaRecordFormat.builder().schemaRegistryUrl(apicurio.url() + "/").build();
+            byte[] bytes = format.serializer(TextEvent.class, "texts").serialize(SampleRecords.textEvent());
+            assertEquals(SampleRecords.textEvent(), format.deserializer(TextEvent.class).deserialize(bytes));
+            assertEquals(List.of("/subjects/texts-value/versions", "/schemas/ids/1"),
+                    apicurio.requests().stream().map(TestSchemaRegistry.Request::path).toList());
+        }
+    }
+
+    @Test
     void sendsBasicAuthAndSaysWhenTheCredentialsAreWrong() throws Exception {
         registry.requireBasicAuth("flink:s3cret");
         byte[] bytes = format().basicAuthUserInfo("flink:s3cret").build()

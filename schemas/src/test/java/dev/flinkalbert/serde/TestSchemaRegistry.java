@@ -37,21 +37,28 @@ final class TestSchemaRegistry implements AutoCloseable {
 
     private final HttpServer server;
     private final String scheme;
+    private final String basePath;
     private final List<String> schemasById = new ArrayList<>(); // id - 1 → schema JSON
     private final Map<String, List<Integer>> idsBySubject = new LinkedHashMap<>();
     private final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     private volatile String requiredAuthorization;
 
-    private TestSchemaRegistry(HttpServer server, String scheme) {
+    private TestSchemaRegistry(HttpServer server, String scheme, String basePath) {
         this.server = server;
         this.scheme = scheme;
-        server.createContext("/", this::handle);
+        this.basePath = basePath;
+        server.createContext(basePath + "/", this::handle);
         server.start();
     }
 
     static TestSchemaRegistry http() throws IOException {
+        return http("");
+    }
+
+    /** The API under {@code basePath}, as Apicurio serves it under {@code /apis/ccompat/v7}. */
+    static TestSchemaRegistry http(String basePath) throws IOException {
         return new TestSchemaRegistry(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0),
-                "http");
+                "http", basePath);
     }
 
     /** HTTPS with {@code context}'s certificate; {@code needClientAuth} asks for a client certificate. */
@@ -65,11 +72,11 @@ final class TestSchemaRegistry implements AutoCloseable {
                 params.setSSLParameters(parameters);
             }
         });
-        return new TestSchemaRegistry(server, "https");
+        return new TestSchemaRegistry(server, "https", "");
     }
 
     String url() {
-        return scheme + "://127.0.0.1:" + server.getAddress().getPort();
+        return scheme + "://127.0.0.1:" + server.getAddress().getPort() + basePath;
     }
 
     /** Answer 401 unless requests carry basic authentication with {@code userInfo}. */
@@ -102,7 +109,7 @@ final class TestSchemaRegistry implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
-            String path = exchange.getRequestURI().getRawPath();
+            String path = exchange.getRequestURI().getRawPath().substring(basePath.length());
             requests.add(new Request(method, path, exchange.getRequestHeaders().getFirst("Authorization"),
                     exchange.getRequestHeaders().getFirst("Content-Type")));
             byte[] body = exchange.getRequestBody().readAllBytes();
