@@ -26,6 +26,8 @@ public final class DeadLetters {
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
     private static final String TRUNCATED_MARKER = " [original truncated from %d to %d bytes]";
+    /** Some exceptions quote their whole input; a dead letter's message stays readable and small. */
+    static final int MAX_MESSAGE_CHARS = 4096;
 
     private DeadLetters() {}
 
@@ -93,7 +95,9 @@ public final class DeadLetters {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root == error ? message : message + " (caused by " + root + ")";
+        String described = root == error ? message : message + " (caused by " + root + ")";
+        return described.length() <= MAX_MESSAGE_CHARS ? described
+                : described.substring(0, MAX_MESSAGE_CHARS) + "… [" + described.length() + " characters]";
     }
 
     private static byte[] avroBytes(TextEvent event) {

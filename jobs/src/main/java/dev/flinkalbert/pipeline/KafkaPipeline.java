@@ -63,6 +63,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * ({@link #DEFAULT_STARTING_OFFSETS}), without end unless {@link Builder#setBounded bounded}. The event format
  * sees each record's raw value; a record it cannot read, an empty value and a tombstone become dead letters
  * (stage {@code DESERIALIZE}, with the record's bytes, key, topic, partition and offset) and the job goes on.
+ * Telling a record of another schema apart is the format's job: formats that name the schema in each record
+ * (Avro single-object encoding, the Confluent wire format) refuse it, while plain Avro binary
+ * ({@code AvroDeserializationSchema.forSpecific}) may read some foreign records as events.
  * Each event carries its {@code event_time} as its Flink timestamp; an event without one gets the Kafka record's.
  *
  * <p><b>Writing.</b> Results go to the result topic keyed by the event id ({@link #AVRO_ID_FIELD}, or
@@ -104,10 +107,40 @@ public final class KafkaPipeline<OUT> {
 
     private static final String READ_COMMITTED = "read_committed";
 
-    private final Builder<OUT> settings;
+    private final String bootstrapServers;
+    private final KafkaClientProperties kafka;
+    private final String inputTopic;
+    private final String groupId;
+    private final OffsetsInitializer startingOffsets;
+    private final OffsetsInitializer stoppingOffsets;
+    private final DeserializationSchema<TextEvent> eventFormat;
+    private final PipelineStage<OUT> stage;
+    private final String resultTopic;
+    private final SerializationSchema<OUT> resultFormat;
+    private final SerializableFunction<? super OUT, String> resultKey;
+    private final String deadLetterTopic;
+    private final SerializationSchema<DeadLetter> deadLetterFormat;
+    private final int deadLetterMaxOriginalBytes;
+    private final DeliveryGuarantee deliveryGuarantee;
+    private final String transactionalIdPrefix;
 
-    private KafkaPipeline(Builder<OUT> settings) {
-        this.settings = settings;
+    private KafkaPipeline(Builder<OUT> b) {
+        this.bootstrapServers = b.bootstrapServers();
+        this.kafka = b.kafka;
+        this.inputTopic = b.inputTopic;
+        this.groupId = b.groupId;
+        this.startingOffsets = b.startingOffsets;
+        this.stoppingOffsets = b.stoppingOffsets;
+        this.eventFormat = b.eventFormat;
+        this.stage = b.stage;
+        this.resultTopic = b.resultTopic;
+        this.resultFormat = b.resultFormat;
+        this.resultKey = b.resultKey;
+        this.deadLetterTopic = b.deadLetterTopic;
+        this.deadLetterFormat = b.deadLetterFormat;
+        this.deadLetterMaxOriginalBytes = b.deadLetterMaxOriginalBytes;
+        this.deliveryGuarantee = b.deliveryGuarantee;
+        this.transactionalIdPrefix = b.transactionalIdPrefix;
     }
 
     public static <OUT> Builder<OUT> builder() {
@@ -121,57 +154,57 @@ public final class KafkaPipeline<OUT> {
      * @throws IllegalStateException when exactly-once is asked for and checkpointing is off
      */
     public StageOutput<OUT> addTo(StreamExecutionEnvironment env) {
-        if (settings.deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
                 && !env.getCheckpointConfig().isCheckpointingEnabled()) {
             throw new IllegalStateException("EXACTLY_ONCE commits results on checkpoints, but checkpointing is off:"
                     + " call env.enableCheckpointing(interval), or setDeliveryGuarantee(AT_LEAST_ONCE)");
         }
         SingleOutputStreamOperator<TextEvent> events = env
                 .fromSource(source(), WatermarkStrategy.<Either<TextEvent, DeadLetter>>noWatermarks()
-                        .withTimestampAssigner(new EventTimeAssigner()), "kafka-source: " + settings.inputTopic)
+                        .withTimestampAssigner(new EventTimeAssigner()), "kafka-source: " + inputTopic)
                 .uid("kafka-source")
                 .process(new SplitDeadLetters(), TypeInformation.of(TextEvent.class))
                 .name("split-unreadable")
                 .uid("split-unreadable");
 
-        StageOutput<OUT> stageOutput = settings.stage.apply(events);
+        StageOutput<OUT> stageOutput = stage.apply(events);
         DataStream<DeadLetter> deadLetters =
                 events.getSideOutput(DeadLetters.OUTPUT_TAG).union(stageOutput.deadLetters());
 
         stageOutput.results()
-                .sinkTo(sink(settings.resultTopic, "-results", settings.resultKey, settings.resultFormat))
-                .name("kafka-sink: " + settings.resultTopic)
+                .sinkTo(sink(resultTopic, "-results", resultKey, resultFormat))
+                .name("kafka-sink: " + resultTopic)
                 .uid("result-sink");
-        int maxOriginalBytes = settings.deadLetterMaxOriginalBytes;
+        int maxOriginalBytes = deadLetterMaxOriginalBytes;
         deadLetters
                 .map(d -> DeadLetters.truncate(d, maxOriginalBytes), TypeInformation.of(DeadLetter.class))
                 .name("truncate-dead-letters")
                 .uid("truncate-dead-letters")
-                .sinkTo(sink(settings.deadLetterTopic, "-dead-letters", null, settings.deadLetterFormat))
-                .name("kafka-sink: " + settings.deadLetterTopic)
+                .sinkTo(sink(deadLetterTopic, "-dead-letters", null, deadLetterFormat))
+                .name("kafka-sink: " + deadLetterTopic)
                 .uid("dead-letter-sink");
         return new StageOutput<>(stageOutput.results(), deadLetters);
     }
 
     private KafkaSource<Either<TextEvent, DeadLetter>> source() {
-        Properties consumer = settings.kafka.consumer();
+        Properties consumer = kafka.consumer();
         consumer.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, READ_COMMITTED);
         KafkaSourceBuilder<Either<TextEvent, DeadLetter>> builder = KafkaSource.<Either<TextEvent, DeadLetter>>builder()
                 .setProperties(consumer)
-                .setBootstrapServers(settings.bootstrapServers())
-                .setTopics(settings.inputTopic)
-                .setGroupId(settings.groupId)
-                .setStartingOffsets(settings.startingOffsets)
-                .setDeserializer(new EventOrDeadLetterDeserializer(settings.eventFormat));
-        if (settings.stoppingOffsets != null) {
-            builder.setBounded(settings.stoppingOffsets);
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(inputTopic)
+                .setGroupId(groupId)
+                .setStartingOffsets(startingOffsets)
+                .setDeserializer(new EventOrDeadLetterDeserializer(eventFormat));
+        if (stoppingOffsets != null) {
+            builder.setBounded(stoppingOffsets);
         }
         return builder.build();
     }
 
     private <T> KafkaSink<T> sink(String topic, String transactionSuffix,
             SerializableFunction<? super T, String> key, SerializationSchema<T> valueFormat) {
-        Properties producer = settings.kafka.producer();
+        Properties producer = kafka.producer();
         producer.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(DEFAULT_TRANSACTION_TIMEOUT.toMillis()));
         var serializer = KafkaRecordSerializationSchema.<T>builder()
@@ -181,11 +214,11 @@ public final class KafkaPipeline<OUT> {
                 : serializer.setKeySerializationSchema(new OriginalKey<>());
         var builder = KafkaSink.<T>builder()
                 .setKafkaProducerConfig(producer)
-                .setBootstrapServers(settings.bootstrapServers())
-                .setDeliveryGuarantee(settings.deliveryGuarantee)
+                .setBootstrapServers(bootstrapServers)
+                .setDeliveryGuarantee(deliveryGuarantee)
                 .setRecordSerializer(serializer.build());
-        if (settings.deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
-            builder.setTransactionalIdPrefix(settings.transactionalIdPrefix + transactionSuffix);
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
+            builder.setTransactionalIdPrefix(transactionalIdPrefix + transactionSuffix);
         }
         return builder.build();
     }

@@ -36,6 +36,13 @@ class DeadLettersTest {
     }
 
     @Test
+    void capsLongMessages() {
+        String quote = "x".repeat(DeadLetters.MAX_MESSAGE_CHARS + 10);
+        String message = DeadLetters.describe(new IllegalArgumentException(quote));
+        assertEquals(quote.substring(0, DeadLetters.MAX_MESSAGE_CHARS) + "… [" + quote.length() + " characters]", message);
+    }
+
+    @Test
     void recordsKeepTheirBytesKeyAndCoordinates() {
         ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("texts", 2, 41L, new byte[] {7}, null);
         DeadLetter deadLetter = DeadLetters.forRecord(record, FailureStage.DESERIALIZE,

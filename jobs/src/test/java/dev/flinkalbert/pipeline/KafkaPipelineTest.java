@@ -158,7 +158,9 @@ class KafkaPipelineTest {
                     SEEN_AT_FAILURE.set(seen);
                     throw new IllegalStateException("injected failure after " + seen + " events");
                 }
-                Thread.sleep(1); // until the failure, slow enough for checkpoints to complete in between
+                // Until the failure, slow enough for checkpoints to complete in between; slower still before the
+                // first one, which waits for every task to start (seconds on a loaded machine).
+                Thread.sleep(CHECKPOINTED.get() ? 1 : 5);
             }
             return event;
         }
