@@ -321,6 +321,40 @@ class KafkaPipelineTest {
         }
     }
 
+    @Test
+    void atLeastOnceWithoutCheckpointsAndDefaultDeadLetterLimit() throws Exception {
+        String name = "at-least-once";
+        broker.createTopic(name + "-in", 2, Map.of("max.message.bytes", Integer.toString(KafkaTopics.MAX_RECORD_BYTES)));
+        broker.createTopic(name + "-out", 2);
+        broker.createTopic(name + "-dead", 1); // Kafka's default 1 MB message limit
+        List<ProducerRecord<byte[], byte[]>> input = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            input.add(new ProducerRecord<>(name + "-in", key("a" + i), singleObject(event("a" + i, "text " + i, EVENT_TIME_BASE))));
+        }
+        byte[] twoMegabytes = new byte[2 * 1024 * 1024];
+        Arrays.fill(twoMegabytes, (byte) 0x01);
+        input.add(new ProducerRecord<>(name + "-in", key("two-megabytes"), twoMegabytes));
+        KafkaTopics.produce(broker.bootstrapServers(), input);
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        pipeline(name, new SingleObjectTextEvents(), classifyStage())
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setTransactionalIdPrefix(null)
+                .build()
+                .addTo(env);
+        env.execute(name);
+
+        assertEquals(100, KafkaTopics.readCommitted(broker.bootstrapServers(), name + "-out").size());
+        List<ConsumerRecord<byte[], byte[]>> dead = KafkaTopics.readCommitted(broker.bootstrapServers(), name + "-dead");
+        assertEquals(1, dead.size());
+        DeadLetter deadLetter = decode(AvroDeserializationSchema.forSpecific(DeadLetter.class), dead.get(0).value());
+        int kept = KafkaPipeline.DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES;
+        assertArrayEquals(Arrays.copyOf(twoMegabytes, kept), bytes(deadLetter.getOriginal()));
+        assertTrue(deadLetter.getMessage().endsWith("[original truncated from 2097152 to " + kept + " bytes]"),
+                deadLetter.getMessage());
+    }
+
     private static byte[] key(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
