@@ -192,7 +192,7 @@ class KafkaPipelineTest {
         FailOnceAfterCheckpoint.CHECKPOINTED.set(false);
         FailOnceAfterCheckpoint.FAILED.set(false);
         PipelineStage<ClassificationResult> failingStage = events -> classifyStage()
-                .apply(events.map(new FailOnceAfterCheckpoint(n / 4)).name("fail-once").uid("fail-once"));
+                .apply(events.map(new FailOnceAfterCheckpoint(n / 10)).name("fail-once").uid("fail-once"));
         StreamExecutionEnvironment env = environment("fixed-delay");
         pipeline(name, AvroDeserializationSchema.forSpecific(TextEvent.class), failingStage)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
