@@ -14,6 +14,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -103,8 +104,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             deleteLogDir = configuredLogDir == null;
             boolean fresh = !Files.exists(logDir.resolve("meta.properties"));
             for (int attempt = 1; ; attempt++) {
-                int brokerPort = port != 0 ? port : freePort();
-                int quorumPort = controllerPort != 0 ? controllerPort : freePort();
+                int[] ports = choosePorts();
+                int brokerPort = ports[0];
+                int quorumPort = ports[1];
                 KafkaConfig config = KafkaConfig.fromProps(serverProperties(brokerPort, quorumPort), false);
                 if (fresh) {
                     format(config);
@@ -161,7 +163,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
         try (Admin admin = admin()) {
-            admin.createTopics(java.util.List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
                     .all().get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("Could not create topic " + name + ": " + e.getCause(), e.getCause());
@@ -266,9 +268,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return false;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
+    /** The configured ports, free ones where 0: both sockets open at once, so the two free ports differ. */
+    private int[] choosePorts() throws IOException {
+        InetAddress host = InetAddress.getByName(HOST);
+        try (ServerSocket a = new ServerSocket(0, 1, host); ServerSocket b = new ServerSocket(0, 1, host)) {
+            return new int[] {port != 0 ? port : a.getLocalPort(), controllerPort != 0 ? controllerPort : b.getLocalPort()};
         }
     }
 
