@@ -150,7 +150,7 @@ public final class KafkaPipeline<OUT> {
     /**
      * Adds the source, the stage and both sinks to {@code env}.
      *
-     * @return the stage's results and all dead letters (reading and stage), as written to Kafka
+     * @return the stage's results and all dead letters (from reading and from the stage), for more sinks or tests
      * @throws IllegalStateException when exactly-once is asked for and checkpointing is off
      */
     public StageOutput<OUT> addTo(StreamExecutionEnvironment env) {
@@ -172,7 +172,7 @@ public final class KafkaPipeline<OUT> {
                 events.getSideOutput(DeadLetters.OUTPUT_TAG).union(stageOutput.deadLetters());
 
         stageOutput.results()
-                .sinkTo(sink(resultTopic, "-results", resultKey, resultFormat))
+                .sinkTo(sink(resultTopic, "-results", new KeyBytes<>(resultKey), resultFormat))
                 .name("kafka-sink: " + resultTopic)
                 .uid("result-sink");
         int maxOriginalBytes = deadLetterMaxOriginalBytes;
@@ -180,7 +180,7 @@ public final class KafkaPipeline<OUT> {
                 .map(d -> DeadLetters.truncate(d, maxOriginalBytes), TypeInformation.of(DeadLetter.class))
                 .name("truncate-dead-letters")
                 .uid("truncate-dead-letters")
-                .sinkTo(sink(deadLetterTopic, "-dead-letters", null, deadLetterFormat))
+                .sinkTo(sink(deadLetterTopic, "-dead-letters", new OriginalKey(), deadLetterFormat))
                 .name("kafka-sink: " + deadLetterTopic)
                 .uid("dead-letter-sink");
         return new StageOutput<>(stageOutput.results(), deadLetters);
@@ -203,20 +203,20 @@ public final class KafkaPipeline<OUT> {
     }
 
     private <T> KafkaSink<T> sink(String topic, String transactionSuffix,
-            SerializableFunction<? super T, String> key, SerializationSchema<T> valueFormat) {
+            SerializationSchema<? super T> keyFormat, SerializationSchema<T> valueFormat) {
         Properties producer = kafka.producer();
         producer.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 Long.toString(DEFAULT_TRANSACTION_TIMEOUT.toMillis()));
-        var serializer = KafkaRecordSerializationSchema.<T>builder()
+        KafkaRecordSerializationSchema<T> serializer = KafkaRecordSerializationSchema.<T>builder()
                 .setTopic(topic)
-                .setValueSerializationSchema(valueFormat);
-        serializer = key != null ? serializer.setKeySerializationSchema(new KeyBytes<>(key))
-                : serializer.setKeySerializationSchema(new OriginalKey<>());
+                .setKeySerializationSchema(keyFormat)
+                .setValueSerializationSchema(valueFormat)
+                .build();
         var builder = KafkaSink.<T>builder()
                 .setKafkaProducerConfig(producer)
                 .setBootstrapServers(bootstrapServers)
                 .setDeliveryGuarantee(deliveryGuarantee)
-                .setRecordSerializer(serializer.build());
+                .setRecordSerializer(serializer);
         if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE) {
             builder.setTransactionalIdPrefix(transactionalIdPrefix + transactionSuffix);
         }
@@ -271,10 +271,10 @@ public final class KafkaPipeline<OUT> {
     }
 
     /** A dead letter's original key, so that it lands beside its siblings' dead letters. */
-    private static final class OriginalKey<T> implements SerializationSchema<T> {
+    private static final class OriginalKey implements SerializationSchema<DeadLetter> {
         @Override
-        public byte[] serialize(T element) {
-            var key = ((DeadLetter) element).getOriginalKey();
+        public byte[] serialize(DeadLetter element) {
+            var key = element.getOriginalKey();
             if (key == null) {
                 return null;
             }
