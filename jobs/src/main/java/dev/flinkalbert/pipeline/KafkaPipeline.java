@@ -332,7 +332,7 @@ public final class KafkaPipeline<OUT> {
             return this;
         }
 
-        /** Where a job without a checkpoint starts; default {@link #DEFAULT_STARTING_OFFSETS}. */
+        /** Where a job without a checkpoint starts; default {@link KafkaPipeline#DEFAULT_STARTING_OFFSETS}. */
         public Builder<OUT> setStartingOffsets(OffsetsInitializer startingOffsets) {
             this.startingOffsets = Objects.requireNonNull(startingOffsets, "startingOffsets");
             return this;
@@ -365,7 +365,7 @@ public final class KafkaPipeline<OUT> {
             return this;
         }
 
-        /** The result's Kafka key (as UTF-8); default {@link #AVRO_ID_FIELD}, the event id every result carries. */
+        /** The result's Kafka key (as UTF-8); default {@link KafkaPipeline#AVRO_ID_FIELD}, the event id every result carries. */
         public Builder<OUT> setResultKey(SerializableFunction<? super OUT, String> resultKey) {
             this.resultKey = Objects.requireNonNull(resultKey, "resultKey");
             return this;
@@ -376,13 +376,13 @@ public final class KafkaPipeline<OUT> {
             return this;
         }
 
-        /** How dead letters are written; default {@link #DEFAULT_DEAD_LETTER_FORMAT} (plain Avro binary). */
+        /** How dead letters are written; default {@link KafkaPipeline#DEFAULT_DEAD_LETTER_FORMAT} (plain Avro binary). */
         public Builder<OUT> setDeadLetterFormat(SerializationSchema<DeadLetter> deadLetterFormat) {
             this.deadLetterFormat = Objects.requireNonNull(deadLetterFormat, "deadLetterFormat");
             return this;
         }
 
-        /** Longer original values are truncated (and say so); default {@link #DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES}. */
+        /** Longer original values are truncated (and say so); default {@link KafkaPipeline#DEFAULT_DEAD_LETTER_MAX_ORIGINAL_BYTES}. */
         public Builder<OUT> setDeadLetterMaxOriginalBytes(int deadLetterMaxOriginalBytes) {
             this.deadLetterMaxOriginalBytes = deadLetterMaxOriginalBytes;
             return this;
