@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         description = "ALBERT inside Apache Flink and Kafka: tokenize, predict, stream and benchmark.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BrokerCommand.class,
         },
         footer = {
             "",
