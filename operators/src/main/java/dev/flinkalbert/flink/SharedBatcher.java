@@ -40,6 +40,7 @@ public final class SharedBatcher<IN, OUT> {
     private static final Logger LOG = LoggerFactory.getLogger(SharedBatcher.class);
     /** How often an idle flush thread checks whether it is closed. */
     private static final long IDLE_POLL_MILLIS = 100;
+    private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
     private static final Map<String, SharedBatcher<?, ?>> REGISTRY = new HashMap<>();
 
     private final String name;
@@ -153,9 +154,14 @@ public final class SharedBatcher<IN, OUT> {
                 while (!policy.isFull(batch.size(), cost)) {
                     long remaining = deadline - System.nanoTime();
                     // Past the deadline, still take what is already queued: a backlog makes full batches.
-                    Request<IN, OUT> next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
+                    Request<IN, OUT> next = remaining > 0
+                            ? queue.poll(Math.min(remaining, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS)
+                            : queue.poll();
                     if (next == null) {
-                        break;
+                        if (remaining <= 0 || closing) {
+                            break; // linger over, or closing: no one is left to add records
+                        }
+                        continue;
                     }
                     if (policy.overflows(batch.size(), cost, next.cost)) {
                         carried = next;

@@ -26,6 +26,7 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
     private static final Map<String, AtomicLong> FINISHED = new ConcurrentHashMap<>();
     private static final Map<String, AtomicLong> MAX_BACKLOG = new ConcurrentHashMap<>();
     private static final Map<String, Integer> OPEN = new ConcurrentHashMap<>();
+    private static final Map<String, Integer> CREATED = new ConcurrentHashMap<>();
 
     private final String key;
     private final boolean costIsLength;
@@ -36,6 +37,7 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
         this.costIsLength = costIsLength;
         this.sleepMillisPerCall = sleepMillisPerCall;
         OPEN.merge(key, 1, Integer::sum);
+        CREATED.merge(key, 1, Integer::sum);
     }
 
     /** Cost 1 per record, no delay. */
@@ -58,6 +60,7 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
         FINISHED.put(key, new AtomicLong());
         MAX_BACKLOG.put(key, new AtomicLong());
         OPEN.put(key, 0);
+        CREATED.put(key, 0);
     }
 
     /** Sizes of all process calls so far, in call order (per processor instance interleaved). */
@@ -83,6 +86,11 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
     /** Processor instances created and not yet closed. */
     static int open(String key) {
         return OPEN.get(key);
+    }
+
+    /** Processor instances created so far. */
+    static int created(String key) {
+        return CREATED.get(key);
     }
 
     @Override
