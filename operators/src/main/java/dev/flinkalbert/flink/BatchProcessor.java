@@ -32,7 +32,8 @@ public interface BatchProcessor<IN, OUT> extends AutoCloseable {
 
     /**
      * The record's share of a batch's cost budget ({@link BatchPolicy#maxCost()}), such as its token count. Called
-     * once per record, before it is buffered, possibly from several threads at once.
+     * once per record, before it is buffered, possibly from several threads at once. A {@link RuntimeException}
+     * here sends the record to the dead-letter output.
      */
     default long cost(IN record) {
         return 1;
@@ -46,7 +47,10 @@ public interface BatchProcessor<IN, OUT> extends AutoCloseable {
         return Double.NaN;
     }
 
-    /** The stage recorded on dead letters of records found by bisecting a failing batch. */
+    /**
+     * The stage recorded on dead letters of records that failed without an outcome of their own: found by bisecting
+     * a batch that threw, or whose {@link #cost} threw.
+     */
     default FailureStage failureStage() {
         return FailureStage.INFERENCE;
     }

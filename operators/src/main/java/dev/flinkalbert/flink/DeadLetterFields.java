@@ -13,7 +13,8 @@ import java.time.Instant;
  * key, topic, partition and offset. The batching code adds the stage, error class, message and time.
  *
  * <pre>{@code
- * DeadLetterFields<TextEvent> fields = DeadLetterFields.of(event -> event.avroBytes(), event -> event.getId());
+ * // Keep the Kafka record's value bytes next to the decoded event, then:
+ * DeadLetterFields<RawEvent> fields = DeadLetterFields.of(RawEvent::valueBytes, raw -> raw.event().getId());
  * }</pre>
  *
  * @param <IN> the record type

@@ -163,7 +163,7 @@ public final class MicroBatching<IN, OUT> {
             return this;
         }
 
-        /** The operator's name in the job graph; default {@value #DEFAULT_NAME}. */
+        /** The operator's name in the job graph; default {@value MicroBatching#DEFAULT_NAME}. */
         public Builder<IN, OUT> name(String name) {
             this.name = name;
             return this;

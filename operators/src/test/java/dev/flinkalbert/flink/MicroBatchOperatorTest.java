@@ -22,8 +22,13 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -55,10 +60,13 @@ import java.util.stream.LongStream;
 /** The per-subtask micro-batching operator on a real MiniCluster, with a real (upper-casing) processor. */
 class MicroBatchOperatorTest {
 
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .build());
 
     /** Long enough that linger never flushes unless a test waits for it. */
@@ -227,6 +235,49 @@ class MicroBatchOperatorTest {
         assertEquals("bad text: bad-c", deadLetter.getMessage());
         assertEquals("bad-c", new String(deadLetter.getOriginal().array(), StandardCharsets.UTF_8));
         assertEquals("id-bad-c", deadLetter.getId());
+    }
+
+    @Test
+    void deadLettersARecordWhoseCostCannotBeMeasured(TestInfo test) throws Exception {
+        String key = key(test);
+        StreamExecutionEnvironment env = env();
+        DataStream<String> texts = env.fromData("a", "", "b");
+
+        Collected out = run(env, batching(key, 2, NEVER).build().apply(texts));
+
+        assertEquals(List.of("A", "B"), out.results);
+        assertEquals(List.of(2), UpperCaseProcessor.calls(key), "the empty text never reached a batch");
+        assertEquals(1, out.deadLetters.size());
+        assertEquals("an empty text has no cost", out.deadLetters.get(0).getMessage());
+        assertEquals("id-", out.deadLetters.get(0).getId());
+    }
+
+    @Test
+    void reportsMetrics(TestInfo test) throws Exception {
+        String key = key(test);
+        StreamExecutionEnvironment env = env();
+        DataStream<String> texts = env.fromData("a", "b", "bad-c", "d", "e");
+
+        Collected out = run(env, batching(key, 2, NEVER).name("metered").build().apply(texts));
+
+        Map<String, Metric> metrics = new TreeMap<>();
+        METRICS.getMetricsByGroup().forEach((group, byName) -> {
+            String identifier = group.getMetricIdentifier("");
+            if (identifier.contains(".metered.") && identifier.endsWith("." + FlinkBatchMetrics.GROUP + ".")) {
+                metrics.putAll(byName);
+            }
+        });
+        // Batches [a b] [bad-c d] [e]; padded to the longest text: 0/2, 4/10 and 0/1 padding.
+        assertEquals(3, ((Histogram) metrics.get("batchSize")).getCount());
+        assertEquals(5.0 / 3, ((Histogram) metrics.get("batchSize")).getStatistics().getMean(), 1e-9);
+        assertEquals(400, ((Histogram) metrics.get("paddingPermille")).getStatistics().getMax());
+        assertEquals(3, ((Histogram) metrics.get("inferenceLatencyMicros")).getCount());
+        assertEquals(5, ((Histogram) metrics.get("queueWaitMicros")).getCount());
+        assertEquals(5, ((Counter) metrics.get("records")).getCount());
+        assertEquals(5, ((Counter) metrics.get("cost")).getCount());
+        assertEquals(1, ((Counter) metrics.get("deadLetters")).getCount());
+        assertTrue(metrics.get("recordsPerSecond") instanceof Meter);
+        assertTrue(metrics.get("costPerSecond") instanceof Meter);
     }
 
     @Test

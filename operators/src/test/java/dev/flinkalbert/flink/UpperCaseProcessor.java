@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real, simple batch processor for tests: upper-cases texts. A text {@value #POISON} makes the whole batch throw;
- * a text starting with {@value #BAD_PREFIX} fails alone. Each instance records what it saw under its test's key
+ * a text starting with {@value #BAD_PREFIX} fails alone; an empty text has no cost (its {@link #cost} throws). The
+ * padding ratio is that of padding each text to the longest of its batch. Each instance records what it saw under its test's key
  * (Flink runs it inside the MiniCluster, in this JVM): the size of every {@code process} call, how many records it
  * finished, and the largest backlog ({@code emitted(key) - finished}) seen when a call started.
  */
@@ -31,6 +32,7 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
     private final String key;
     private final boolean costIsLength;
     private final long sleepMillisPerCall;
+    private double paddingRatio = Double.NaN;
 
     private UpperCaseProcessor(String key, boolean costIsLength, long sleepMillisPerCall) {
         this.key = key;
@@ -110,12 +112,28 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
                     : Outcome.success(text.toUpperCase(Locale.ROOT)));
         }
         FINISHED.get(key).addAndGet(batch.size());
+        paddingRatio = paddingToLongest(batch);
         return outcomes;
+    }
+
+    /** The share of padding characters if every text were padded to the longest in the batch. */
+    private static double paddingToLongest(List<String> batch) {
+        int longest = batch.stream().mapToInt(String::length).max().orElse(0);
+        int total = batch.stream().mapToInt(String::length).sum();
+        return longest == 0 ? 0 : 1 - (double) total / (longest * batch.size());
     }
 
     @Override
     public long cost(String record) {
+        if (record.isEmpty()) {
+            throw new IllegalArgumentException("an empty text has no cost");
+        }
         return costIsLength ? record.length() : 1;
+    }
+
+    @Override
+    public double paddingRatio() {
+        return paddingRatio;
     }
 
     @Override
