@@ -20,6 +20,7 @@ import java.util.List;
  * @param <IN> the record type
  * @param <OUT> the result type
  */
+@SuppressWarnings("try") // close() may throw any exception, as native resources' close() do
 public interface BatchProcessor<IN, OUT> extends AutoCloseable {
 
     /**

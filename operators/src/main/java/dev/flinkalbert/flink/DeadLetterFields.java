@@ -26,7 +26,8 @@ public interface DeadLetterFields<IN> extends Serializable {
     void describe(IN record, DeadLetter.Builder builder);
 
     /** Original bytes and id from two functions; either may return null. */
-    static <IN> DeadLetterFields<IN> of(SerializableFunction<IN, byte[]> originalBytes, SerializableFunction<IN, String> id) {
+    static <IN> DeadLetterFields<IN> of(
+            SerializableFunction<IN, byte[]> originalBytes, SerializableFunction<IN, String> id) {
         return (record, builder) -> {
             byte[] bytes = originalBytes.apply(record);
             builder.setOriginal(bytes == null ? null : ByteBuffer.wrap(bytes)).setId(id.apply(record));

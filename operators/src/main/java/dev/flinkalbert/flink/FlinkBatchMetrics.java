@@ -5,6 +5,7 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Meter;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
@@ -40,7 +41,8 @@ final class FlinkBatchMetrics implements BatchMetrics {
         queueWaitMicros = group.histogram("queueWaitMicros", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         records = group.meter("recordsPerSecond", new MeterView(group.counter("records")));
         cost = group.meter("costPerSecond", new MeterView(group.counter("cost")));
-        deadLetters = group.counter("deadLetters");
+        // In the shared mode both the task thread (a failing cost()) and the flush thread count dead letters.
+        deadLetters = group.counter("deadLetters", new ThreadSafeSimpleCounter());
     }
 
     @Override

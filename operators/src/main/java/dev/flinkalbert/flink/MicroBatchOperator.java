@@ -43,7 +43,9 @@ public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OU
     private transient long flushes;
 
     MicroBatchOperator(
-            BatchProcessorFactory<IN, OUT> processorFactory, BatchPolicy policy, DeadLetterFields<IN> deadLetterFields) {
+            BatchProcessorFactory<IN, OUT> processorFactory,
+            BatchPolicy policy,
+            DeadLetterFields<IN> deadLetterFields) {
         this.processorFactory = Objects.requireNonNull(processorFactory, "processorFactory");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.deadLetterFields = Objects.requireNonNull(deadLetterFields, "deadLetterFields");
@@ -65,7 +67,8 @@ public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OU
         try {
             cost = processor.cost(value);
         } catch (RuntimeException e) {
-            emitDeadLetter(value, Outcome.failure(processor.failureStage(), e), element.hasTimestamp(), element.getTimestamp());
+            Outcome<OUT> failure = Outcome.failure(processor.failureStage(), e);
+            emitDeadLetter(value, failure, element.hasTimestamp(), element.getTimestamp());
             return;
         }
         if (policy.overflows(buffer.size(), bufferCost, cost)) {

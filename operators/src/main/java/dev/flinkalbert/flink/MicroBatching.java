@@ -187,7 +187,10 @@ public final class MicroBatching<IN, OUT> {
             return this;
         }
 
-        /** Shared mode: records queued for a batch across the TaskManager; default {@value MicroBatching#DEFAULT_QUEUE_CAPACITY}. */
+        /**
+         * Shared mode: records queued for a batch across the TaskManager; default
+         * {@value MicroBatching#DEFAULT_QUEUE_CAPACITY}.
+         */
         public Builder<IN, OUT> queueCapacity(int records) {
             this.queueCapacity = records;
             return this;
@@ -211,7 +214,8 @@ public final class MicroBatching<IN, OUT> {
                             + " the shared mode only: set sharedPerTaskManager(name) too, or remove them");
                 }
             } else {
-                if ((inFlightPerSubtask != null && inFlightPerSubtask < 1) || (queueCapacity != null && queueCapacity < 1)) {
+                if ((inFlightPerSubtask != null && inFlightPerSubtask < 1)
+                        || (queueCapacity != null && queueCapacity < 1)) {
                     throw new IllegalArgumentException("inFlightPerSubtask and queueCapacity must be at least 1, got "
                             + inFlightPerSubtask + " and " + queueCapacity);
                 }

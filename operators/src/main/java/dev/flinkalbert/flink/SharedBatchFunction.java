@@ -17,8 +17,8 @@ import java.util.Objects;
  * Feeds a subtask's records into the per-TaskManager {@link SharedBatcher} called {@code batcherName}, for use with
  * {@code AsyncDataStream.orderedWait} (its capacity bounds the records in flight per subtask). An async function
  * cannot write to a side output, so each record completes with {@code Either.Right(result)} or
- * {@code Either.Left(deadLetter)}; {@link DeadLetterSplitter} turns the lefts into the {@link MicroBatching#DEAD_LETTERS}
- * side output. {@link MicroBatching.Builder#sharedPerTaskManager} wires both.
+ * {@code Either.Left(deadLetter)}; {@link DeadLetterSplitter} turns the lefts into the
+ * {@link MicroBatching#DEAD_LETTERS} side output. {@link MicroBatching.Builder#sharedPerTaskManager} wires both.
  */
 public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Either<DeadLetter, OUT>>
         implements ResultTypeQueryable<Either<DeadLetter, OUT>> {
@@ -72,7 +72,7 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (lease != null) {
             lease.close();
         }

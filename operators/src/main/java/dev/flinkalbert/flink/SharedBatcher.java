@@ -122,7 +122,7 @@ public final class SharedBatcher<IN, OUT> {
         return future;
     }
 
-    private void release() throws Exception {
+    private void release() {
         synchronized (REGISTRY) {
             if (--leases > 0) {
                 return;
@@ -130,8 +130,11 @@ public final class SharedBatcher<IN, OUT> {
             REGISTRY.remove(name);
         }
         closing = true;
-        flushThread.join();
-        processor.close();
+        try {
+            flushThread.join(); // it processes what is queued, then closes the processor
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the flush thread still finishes and closes on its own
+        }
     }
 
     /** Builds batches from the queue until closed and drained. */
@@ -139,7 +142,8 @@ public final class SharedBatcher<IN, OUT> {
         Request<IN, OUT> carried = null;
         try {
             while (true) {
-                Request<IN, OUT> first = carried != null ? carried : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                Request<IN, OUT> first =
+                        carried != null ? carried : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
                 carried = null;
                 if (first == null) {
                     if (closing && queue.isEmpty()) {
@@ -176,6 +180,16 @@ public final class SharedBatcher<IN, OUT> {
             Thread.currentThread().interrupt();
         } finally {
             failAll(carried);
+            closeProcessor();
+        }
+    }
+
+    /** The flush thread owns the processor once started: only it calls it, so only it closes it. */
+    private void closeProcessor() {
+        try {
+            processor.close();
+        } catch (Exception e) {
+            LOG.warn("Closing the processor of shared batcher '{}' failed", name, e);
         }
     }
 
@@ -244,7 +258,7 @@ public final class SharedBatcher<IN, OUT> {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             if (closed.compareAndSet(false, true)) {
                 batcher.release();
             }

@@ -69,6 +69,10 @@ class MicroBatchOperatorTest {
             .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .build());
 
+    /** Dead letters of a text keep its UTF-8 bytes and the id "id-" + text. */
+    static final DeadLetterFields<String> TEXT_FIELDS =
+            DeadLetterFields.of(text -> text.getBytes(StandardCharsets.UTF_8), text -> "id-" + text);
+
     /** Long enough that linger never flushes unless a test waits for it. */
     private static final Duration NEVER = Duration.ofHours(1);
 
@@ -211,7 +215,8 @@ class MicroBatchOperatorTest {
 
         assertTrue(FailOnceAfterACheckpoint.FAILED.contains(key), "the injected failure happened");
         Map<String, Integer> committed = CommitOnCheckpoint.committed(key);
-        Set<String> lost = LongStream.range(0, 300).mapToObj(i -> "T" + i).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> lost =
+                LongStream.range(0, 300).mapToObj(i -> "T" + i).collect(Collectors.toCollection(TreeSet::new));
         lost.removeAll(committed.keySet());
         assertEquals(Set.of(), lost, "records lost");
         assertEquals(300, committed.size());
@@ -361,7 +366,7 @@ class MicroBatchOperatorTest {
                 .outputType(Types.STRING)
                 .maxBatchSize(batchSize)
                 .maxLinger(linger)
-                .deadLetterFields(DeadLetterFields.of(text -> text.getBytes(StandardCharsets.UTF_8), text -> "id-" + text));
+                .deadLetterFields(TEXT_FIELDS);
     }
 
     /** Runs the job and returns the results and dead letters of {@code results}, in order. */

@@ -56,6 +56,7 @@ class SharedBatcherTest {
                     () -> SharedBatcher.acquire(key, BatchPolicy.of(8, LINGER, 100), 8, factory));
             assertTrue(e.getMessage().contains("use the same settings or another batcher name"), e.getMessage());
             assertEquals(1, UpperCaseProcessor.created(key));
+            assertEquals("X", lease.submit("x", BatchMetrics.NONE).get(10, TimeUnit.SECONDS).value(), "still serves");
         }
     }
 

@@ -128,8 +128,10 @@ class SharedBatchingTest {
         return env;
     }
 
-    private static DataStream<String> source(StreamExecutionEnvironment env, GeneratorFunction<Long, String> texts, long count) {
-        return env.fromSource(new DataGeneratorSource<>(texts, count, Types.STRING), WatermarkStrategy.noWatermarks(), "texts");
+    private static DataStream<String> source(
+            StreamExecutionEnvironment env, GeneratorFunction<Long, String> texts, long count) {
+        return env.fromSource(
+                new DataGeneratorSource<>(texts, count, Types.STRING), WatermarkStrategy.noWatermarks(), "texts");
     }
 
     /** Shared mode with the test's batcher name; the processor is set by each test. */
@@ -140,6 +142,6 @@ class SharedBatchingTest {
                 .maxLinger(Duration.ofMillis(20))
                 .sharedPerTaskManager(key)
                 .inFlightPerSubtask(inFlight)
-                .deadLetterFields(DeadLetterFields.of(text -> text.getBytes(StandardCharsets.UTF_8), text -> "id-" + text));
+                .deadLetterFields(MicroBatchOperatorTest.TEXT_FIELDS);
     }
 }

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A real, simple batch processor for tests: upper-cases texts. A text {@value #POISON} makes the whole batch throw;
  * a text starting with {@value #BAD_PREFIX} fails alone; an empty text has no cost (its {@link #cost} throws). The
- * padding ratio is that of padding each text to the longest of its batch. Each instance records what it saw under its test's key
- * (Flink runs it inside the MiniCluster, in this JVM): the size of every {@code process} call, how many records it
- * finished, and the largest backlog ({@code emitted(key) - finished}) seen when a call started.
+ * padding ratio is that of padding each text to the longest of its batch. Each instance records what it saw under
+ * its test's key (Flink runs it inside the MiniCluster, in this JVM): the size of every {@code process} call, how
+ * many records it finished, and the largest backlog ({@code emitted(key) - finished}) seen when a call started.
  */
 final class UpperCaseProcessor implements BatchProcessor<String, String> {
 
