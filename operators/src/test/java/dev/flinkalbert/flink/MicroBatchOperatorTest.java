@@ -195,13 +195,7 @@ class MicroBatchOperatorTest {
     @Test
     void keepsExactlyOnceAcrossAFailureAndRestart(TestInfo test) throws Exception {
         String key = key(test);
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(10));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(1);
-        env.enableCheckpointing(50);
+        StreamExecutionEnvironment env = restartingEnv(1);
         CommitOnCheckpoint.reset(key);
         DataStream<String> texts = env.fromSource(new DataGeneratorSource<>(
                 index -> "t" + index, 300, RateLimiterStrategy.perCheckpoint(30), Types.STRING),
@@ -213,14 +207,31 @@ class MicroBatchOperatorTest {
                 .sinkTo(new DiscardingSink<>());
         env.execute();
 
+        assertCommittedExactlyOnceAfterAFailure(key, 300);
+    }
+
+    /** Records T0 … T(count-1) were each committed once, across the injected failure. */
+    static void assertCommittedExactlyOnceAfterAFailure(String key, int count) {
         assertTrue(FailOnceAfterACheckpoint.FAILED.contains(key), "the injected failure happened");
         Map<String, Integer> committed = CommitOnCheckpoint.committed(key);
         Set<String> lost =
-                LongStream.range(0, 300).mapToObj(i -> "T" + i).collect(Collectors.toCollection(TreeSet::new));
+                LongStream.range(0, count).mapToObj(i -> "T" + i).collect(Collectors.toCollection(TreeSet::new));
         lost.removeAll(committed.keySet());
         assertEquals(Set.of(), lost, "records lost");
-        assertEquals(300, committed.size());
+        assertEquals(count, committed.size());
         assertEquals(Set.of(1), Set.copyOf(committed.values()), "each record committed exactly once");
+    }
+
+    /** An environment that restarts a failed job at once, checkpointing every 50 ms. */
+    static StreamExecutionEnvironment restartingEnv(int parallelism) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(10));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(parallelism);
+        env.enableCheckpointing(50);
+        return env;
     }
 
     @Test
@@ -398,7 +409,7 @@ class MicroBatchOperatorTest {
     }
 
     /** Fails the job once, on the first record after a checkpoint completed. */
-    private static final class FailOnceAfterACheckpoint extends RichMapFunction<String, String>
+    static final class FailOnceAfterACheckpoint extends RichMapFunction<String, String>
             implements CheckpointListener {
         static final Set<String> FAILED = ConcurrentHashMap.newKeySet();
         private final String key;
@@ -424,12 +435,13 @@ class MicroBatchOperatorTest {
 
     /**
      * A transactional sink in miniature: records are published only when the checkpoint that covers them completes,
-     * once per checkpoint id (idempotent commit), so a restart neither loses nor repeats committed records.
+     * and publishing a checkpoint's record twice (after a restore) has no effect, as with Kafka transactions. A
+     * record counted twice was emitted in two checkpoints: a duplicate; a record never counted was lost.
      */
-    private static final class CommitOnCheckpoint extends RichMapFunction<String, String>
+    static final class CommitOnCheckpoint extends RichMapFunction<String, String>
             implements CheckpointedFunction, CheckpointListener {
         private static final Map<String, Map<String, AtomicInteger>> COMMITTED = new ConcurrentHashMap<>();
-        private static final Map<String, Set<Long>> PUBLISHED_CHECKPOINTS = new ConcurrentHashMap<>();
+        private static final Map<String, Set<String>> PUBLISHED = new ConcurrentHashMap<>();
         private final String key;
         private transient List<String> pending;
         private transient TreeMap<Long, List<String>> staged;
@@ -441,7 +453,7 @@ class MicroBatchOperatorTest {
 
         static void reset(String key) {
             COMMITTED.put(key, new ConcurrentHashMap<>());
-            PUBLISHED_CHECKPOINTS.put(key, ConcurrentHashMap.newKeySet());
+            PUBLISHED.put(key, ConcurrentHashMap.newKeySet());
         }
 
         static Map<String, Integer> committed(String key) {
@@ -489,12 +501,11 @@ class MicroBatchOperatorTest {
 
         private void commitUpTo(long checkpointId) {
             Map<Long, List<String>> done = staged.headMap(checkpointId, true);
-            done.forEach((checkpoint, values) -> {
-                if (PUBLISHED_CHECKPOINTS.get(key).add(checkpoint)) {
-                    values.forEach(value ->
-                            COMMITTED.get(key).computeIfAbsent(value, v -> new AtomicInteger()).incrementAndGet());
+            done.forEach((checkpoint, values) -> values.forEach(value -> {
+                if (PUBLISHED.get(key).add(checkpoint + ":" + value)) {
+                    COMMITTED.get(key).computeIfAbsent(value, v -> new AtomicInteger()).incrementAndGet();
                 }
-            });
+            }));
             done.clear();
         }
     }

@@ -8,6 +8,7 @@ import dev.flinkalbert.avro.FailureStage;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.core.execution.JobClient;
@@ -62,6 +63,26 @@ class SharedBatchingTest {
         int largest = Collections.max(calls);
         assertTrue(largest > inFlight, "largest batch " + largest);
         assertTrue(largest <= 16, "largest batch " + largest);
+    }
+
+    @Test
+    void keepsExactlyOnceAcrossAFailureAndRestart(TestInfo test) throws Exception {
+        String key = MicroBatchOperatorTest.key(test);
+        StreamExecutionEnvironment env = MicroBatchOperatorTest.restartingEnv(2);
+        MicroBatchOperatorTest.CommitOnCheckpoint.reset(key);
+        DataStream<String> texts = env.fromSource(new DataGeneratorSource<>(
+                index -> "t" + index, 300, RateLimiterStrategy.perCheckpoint(30), Types.STRING),
+                WatermarkStrategy.noWatermarks(), "per-checkpoint");
+
+        shared(key, 16, 8).processor(UpperCaseProcessor.factory(key)).build().apply(texts)
+                .map(new MicroBatchOperatorTest.FailOnceAfterACheckpoint(key))
+                .map(new MicroBatchOperatorTest.CommitOnCheckpoint(key))
+                .sinkTo(new DiscardingSink<>());
+        env.execute();
+
+        MicroBatchOperatorTest.assertCommittedExactlyOnceAfterAFailure(key, 300);
+        // Only the failed subtask's region restarts; the other subtask's lease keeps the batcher alive meanwhile.
+        assertEquals(0, UpperCaseProcessor.open(key), "closed with the last subtask");
     }
 
     @Test
