@@ -1,0 +1,61 @@
+package dev.flinkalbert.flink;
+
+import dev.flinkalbert.avro.FailureStage;
+
+import java.util.List;
+
+/**
+ * The work done on one flushed batch: tokenize and run a model, or anything else that is cheaper per record when
+ * done for many records at once.
+ *
+ * <p>A processor is created per user from a {@link BatchProcessorFactory} (one per {@link MicroBatchOperator}
+ * subtask, or one per TaskManager for a {@link SharedBatcher}) and is called by one thread at a time, except
+ * {@link #cost}, which may be called from any thread.
+ *
+ * <p>Failures: a record that cannot be processed gets {@link Outcome#failure} in its slot and goes to the dead-letter
+ * output; an exception thrown by {@link #process} means the whole batch failed, and the caller bisects the batch
+ * (halves, recursively) to find the records that make it fail. {@link Error}s and {@link InterruptedException} are
+ * not bisected: they fail the job.
+ *
+ * @param <IN> the record type
+ * @param <OUT> the result type
+ */
+@SuppressWarnings("try") // close() may throw any exception, as native resources' close() do
+public interface BatchProcessor<IN, OUT> extends AutoCloseable {
+
+    /**
+     * Processes one batch.
+     *
+     * @return one outcome per input, in input order
+     * @throws Exception when the batch as a whole failed
+     */
+    List<Outcome<OUT>> process(List<IN> batch) throws Exception;
+
+    /**
+     * The record's share of a batch's cost budget ({@link BatchPolicy#maxCost()}), such as its token count. Called
+     * once per record, before it is buffered, possibly from several threads at once. A {@link RuntimeException}
+     * here sends the record to the dead-letter output.
+     */
+    default long cost(IN record) {
+        return 1;
+    }
+
+    /**
+     * The share of padding in the last batch {@link #process} returned, between 0 and 1, or NaN when the processor
+     * does not pad. Reported as a metric right after each successful {@link #process} call.
+     */
+    default double paddingRatio() {
+        return Double.NaN;
+    }
+
+    /**
+     * The stage recorded on dead letters of records that failed without an outcome of their own: found by bisecting
+     * a batch that threw, or whose {@link #cost} threw.
+     */
+    default FailureStage failureStage() {
+        return FailureStage.INFERENCE;
+    }
+
+    @Override
+    default void close() throws Exception {}
+}

@@ -1,0 +1,15 @@
+package dev.flinkalbert.flink;
+
+import java.io.Serializable;
+
+/**
+ * Creates a {@link BatchProcessor} where it runs: in {@code open()} of each operator subtask, or once per TaskManager
+ * for a {@link SharedBatcher}. The factory travels with the job graph, so it holds configuration only (model path,
+ * thread counts); native resources are made in {@link #create()} and released by {@link BatchProcessor#close()}.
+ */
+@FunctionalInterface
+public interface BatchProcessorFactory<IN, OUT> extends Serializable {
+
+    /** Creates the processor; a failure here fails the task at start-up, so say what to fix. */
+    BatchProcessor<IN, OUT> create() throws Exception;
+}

@@ -1,0 +1,85 @@
+package dev.flinkalbert.flink;
+
+import dev.flinkalbert.avro.DeadLetter;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
+import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.apache.flink.types.Either;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Feeds a subtask's records into the per-TaskManager {@link SharedBatcher} called {@code batcherName}, for use with
+ * {@code AsyncDataStream.orderedWait} (its capacity bounds the records in flight per subtask). An async function
+ * cannot write to a side output, so each record completes with {@code Either.Right(result)} or
+ * {@code Either.Left(deadLetter)}; {@link DeadLetterSplitter} turns the lefts into the
+ * {@link MicroBatching#DEAD_LETTERS} side output. {@link MicroBatching.Builder#sharedPerTaskManager} wires both.
+ */
+public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Either<DeadLetter, OUT>>
+        implements ResultTypeQueryable<Either<DeadLetter, OUT>> {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String batcherName;
+    private final BatchPolicy policy;
+    private final int queueCapacity;
+    private final BatchProcessorFactory<IN, OUT> processorFactory;
+    private final DeadLetterFields<IN> deadLetterFields;
+    private final TypeInformation<OUT> outputType;
+
+    private transient SharedBatcher.Lease<IN, OUT> lease;
+    private transient BatchMetrics metrics;
+
+    SharedBatchFunction(
+            String batcherName,
+            BatchPolicy policy,
+            int queueCapacity,
+            BatchProcessorFactory<IN, OUT> processorFactory,
+            DeadLetterFields<IN> deadLetterFields,
+            TypeInformation<OUT> outputType) {
+        this.batcherName = Objects.requireNonNull(batcherName, "batcherName");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.queueCapacity = queueCapacity;
+        this.processorFactory = Objects.requireNonNull(processorFactory, "processorFactory");
+        this.deadLetterFields = Objects.requireNonNull(deadLetterFields, "deadLetterFields");
+        this.outputType = Objects.requireNonNull(outputType, "outputType");
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        metrics = new FlinkBatchMetrics(getRuntimeContext().getMetricGroup());
+        lease = SharedBatcher.acquire(batcherName, policy, queueCapacity, processorFactory);
+        getRuntimeContext().getMetricGroup().addGroup(FlinkBatchMetrics.GROUP)
+                .gauge("sharedQueueLength", lease.batcher()::queued);
+    }
+
+    @Override
+    public void asyncInvoke(IN input, ResultFuture<Either<DeadLetter, OUT>> resultFuture) throws Exception {
+        lease.submit(input, metrics).whenComplete((outcome, error) -> {
+            if (error != null) {
+                resultFuture.completeExceptionally(error);
+            } else if (outcome.isSuccess()) {
+                resultFuture.complete(List.of(Either.Right(outcome.value())));
+            } else {
+                resultFuture.complete(List.of(Either.Left(deadLetterFields.deadLetter(input, outcome))));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (lease != null) {
+            lease.close();
+        }
+    }
+
+    @Override
+    public TypeInformation<Either<DeadLetter, OUT>> getProducedType() {
+        return new EitherTypeInfo<>(MicroBatching.DEAD_LETTERS.getTypeInfo(), outputType);
+    }
+}
