@@ -2,6 +2,8 @@ package dev.flinkalbert.inference;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.flinkalbert.tokenizer.AlbertTokenizer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *         .device("cpu")                       // or "cuda", "cuda:1": falls back to the CPU with a warning
  *         .intraOpThreads(1)
  *         .build()) {
- *     try (AlbertEncoder encoder = model.encoder(32, 8192)) {
- *         List<float[]> logits = encoder.encode(rows, (out, row) -> out.vector("logits", row));
+ *     try (Classifier classifier = model.classifier().topK(3).build()) {   // one per thread
+ *         List<Outcome<ClassificationPrediction>> out = classifier.predict(List.of(TextInput.of("great film")));
  *     }
  * }
  * }</pre>
@@ -46,12 +48,15 @@ public final class AlbertModel implements AutoCloseable {
     private final Path directory;
     private final ModelConfig config;
     private final ModelContract contract;
+    private final AlbertTokenizer tokenizer;
     private final SharedSessions.Lease lease;
 
-    private AlbertModel(Path directory, ModelConfig config, ModelContract contract, SharedSessions.Lease lease) {
+    private AlbertModel(Path directory, ModelConfig config, ModelContract contract, AlbertTokenizer tokenizer,
+            SharedSessions.Lease lease) {
         this.directory = directory;
         this.config = config;
         this.contract = contract;
+        this.tokenizer = tokenizer;
         this.lease = lease;
     }
 
@@ -103,6 +108,26 @@ public final class AlbertModel implements AutoCloseable {
     /** The device the session really runs on: {@code cpu} after a CUDA fallback. */
     public String device() {
         return lease.device();
+    }
+
+    /** A classifier for a {@link ModelTask#CLASSIFICATION} model. */
+    public Classifier.Builder classifier() {
+        return new Classifier.Builder(this);
+    }
+
+    /** An embedder for an {@link ModelTask#EMBEDDINGS} model. */
+    public Embedder.Builder embedder() {
+        return new Embedder.Builder(this);
+    }
+
+    /** An answerer for a {@link ModelTask#QUESTION_ANSWERING} model. */
+    public Answerer.Builder answerer() {
+        return new Answerer.Builder(this);
+    }
+
+    /** The model's tokenizer (from spiece.model; thread-safe). */
+    public AlbertTokenizer tokenizer() {
+        return tokenizer;
     }
 
     /**
@@ -205,6 +230,15 @@ public final class AlbertModel implements AutoCloseable {
                     + " (config.save_pretrained) into the directory", problems)) {
                 config = ModelConfig.read(dir.resolve(ModelConfig.FILE_NAME), problems);
             }
+            AlbertTokenizer tokenizer = null;
+            if (problems.isEmpty()) {
+                try {
+                    tokenizer = AlbertTokenizer.fromModelDirectory(dir);
+                } catch (IOException | RuntimeException e) {
+                    problems.add(TOKENIZER_FILE + " cannot be read as a SentencePiece model (" + e.getMessage()
+                            + "): copy the spiece.model the model was trained with");
+                }
+            }
             if (!problems.isEmpty()) {
                 throw new InvalidModelException(dir, problems);
             }
@@ -221,7 +255,7 @@ public final class AlbertModel implements AutoCloseable {
                 if (contract == null) {
                     throw new InvalidModelException(dir, problems);
                 }
-                AlbertModel model = new AlbertModel(dir, config, contract, lease);
+                AlbertModel model = new AlbertModel(dir, config, contract, tokenizer, lease);
                 if (lease.created()) {
                     model.warmUp();
                 }

@@ -60,7 +60,14 @@ final class QuestionAnsweringDecoder {
         this.clsId = clsId;
     }
 
+    /** The best {@code topK} answers. */
     List<Answer> decode(String context, List<Window> windows) {
+        List<Answer> ranked = rank(context, windows);
+        return List.copyOf(ranked.subList(0, Math.min(topK, ranked.size())));
+    }
+
+    /** Every candidate answer after merging, best first: what the pipeline sorts before cutting to top_k. */
+    List<Answer> rank(String context, List<Window> windows) {
         int[] wordAt = wordAt(context);
         List<Answer> answers = new ArrayList<>();
         double minNullScore = 1_000_000;
@@ -94,7 +101,7 @@ final class QuestionAnsweringDecoder {
         }
         // List.sort is stable, like Python's sorted: equal scores keep their first-seen order.
         answers.sort(Comparator.comparingDouble(a -> -a.score()));
-        return List.copyOf(answers.subList(0, Math.min(topK, answers.size())));
+        return answers;
     }
 
     /** numpy's float32 softmax of the logits with disallowed positions set to −10000. */
