@@ -40,6 +40,13 @@ class ModelDirectoryContractTest {
     }
 
     @Test
+    void tokenizerModelThatIsNotSentencePiece() throws IOException {
+        Path dir = copyOf("seqcls", AlbertModel.TOKENIZER_FILE);
+        Files.writeString(dir.resolve(AlbertModel.TOKENIZER_FILE), "not a protobuf", StandardCharsets.UTF_8);
+        assertContains(rejected(dir), "spiece.model cannot be read as a SentencePiece model");
+    }
+
+    @Test
     void everyMissingFileIsNamedInOneMessage() throws IOException {
         Path dir = Files.createDirectory(temp.resolve("empty"));
         InvalidModelException e = rejected(dir);
