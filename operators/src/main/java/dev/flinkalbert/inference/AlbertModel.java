@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -50,17 +49,14 @@ public final class AlbertModel implements AutoCloseable {
     private final ModelConfig config;
     private final ModelContract contract;
     private final AlbertTokenizer tokenizer;
-    private final String tokenizerKey;
     private final SharedSessions.Lease lease;
-    private boolean closed;
 
-    private AlbertModel(Path directory, ModelConfig config, ModelContract contract,
-            Map.Entry<String, AlbertTokenizer> tokenizer, SharedSessions.Lease lease) {
+    private AlbertModel(Path directory, ModelConfig config, ModelContract contract, AlbertTokenizer tokenizer,
+            SharedSessions.Lease lease) {
         this.directory = directory;
         this.config = config;
         this.contract = contract;
-        this.tokenizerKey = tokenizer.getKey();
-        this.tokenizer = tokenizer.getValue();
+        this.tokenizer = tokenizer;
         this.lease = lease;
     }
 
@@ -160,11 +156,7 @@ public final class AlbertModel implements AutoCloseable {
     /** Releases this model's hold on the shared session (closed when no model, predictor or encoder holds it). */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            lease.close();
-            SharedTokenizers.release(tokenizerKey);
-        }
+        lease.close();
     }
 
     /** Builds an {@link AlbertModel}; defaults are {@link SessionSettings}'s. */
@@ -249,39 +241,30 @@ public final class AlbertModel implements AutoCloseable {
                         + " valid ONNX model (opset ≤ 21, IR version 8 for opset 17)");
                 throw new InvalidModelException(dir, problems, e);
             }
-            AlbertModel model = null;
             try {
                 ModelContract contract = ModelContract.check(lease.session(), config, problems);
                 if (contract == null) {
                     throw new InvalidModelException(dir, problems);
                 }
-                Map.Entry<String, AlbertTokenizer> tokenizer;
+                AlbertTokenizer tokenizer;
                 try {
-                    tokenizer = SharedTokenizers.acquire(dir);
+                    tokenizer = SharedTokenizers.of(dir);
                 } catch (IOException | RuntimeException e) {
                     problems.add(TOKENIZER_FILE + " cannot be read as a SentencePiece model (" + e.getMessage()
                             + "): copy the spiece.model the model was trained with");
                     throw new InvalidModelException(dir, problems, e);
                 }
-                model = new AlbertModel(dir, config, contract, tokenizer, lease);
+                AlbertModel model = new AlbertModel(dir, config, contract, tokenizer, lease);
                 if (lease.created()) {
                     model.warmUp();
                 }
                 return model;
             } catch (OrtException e) {
-                closeAfterFailure(model, lease);
+                lease.close();
                 throw new IllegalStateException("ONNX Runtime failed warming up " + dir.resolve(MODEL_FILE), e);
             } catch (RuntimeException e) {
-                closeAfterFailure(model, lease);
-                throw e;
-            }
-        }
-
-        private static void closeAfterFailure(AlbertModel model, SharedSessions.Lease lease) {
-            if (model != null) {
-                model.close();
-            } else {
                 lease.close();
+                throw e;
             }
         }
 

@@ -11,43 +11,26 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * One {@link AlbertTokenizer} per distinct {@code spiece.model} (by content) per JVM, shared by every model that
- * uses it and dropped when the last one closes. Building a tokenizer takes seconds (its piece trie), so the
- * operator instances of a TaskManager, and models fine-tuned from one vocabulary, load it once. The tokenizer is
- * thread-safe and holds no native resources.
+ * One {@link AlbertTokenizer} per distinct {@code spiece.model} (by content) per class loader. Building a tokenizer
+ * takes seconds of CPU (its piece trie), so operator instances, restarts within a job, and models fine-tuned from
+ * one vocabulary build it once. Kept for the class loader's life: a tokenizer is plain, thread-safe Java (a few MB,
+ * no native memory), a job has a handful of vocabularies at most, and Flink drops the job's class loader with it.
  */
 final class SharedTokenizers {
 
-    private static final class Entry {
-        final AlbertTokenizer tokenizer;
-        int users;
-
-        Entry(AlbertTokenizer tokenizer) {
-            this.tokenizer = tokenizer;
-        }
-    }
-
-    private static final Map<String, Entry> TOKENIZERS = new HashMap<>();
+    private static final Map<String, AlbertTokenizer> TOKENIZERS = new HashMap<>();
 
     private SharedTokenizers() {}
 
-    /** The tokenizer of this model directory's spiece.model; pair with {@link #release(String)} on the key. */
-    static synchronized Map.Entry<String, AlbertTokenizer> acquire(Path modelDirectory) throws IOException {
+    /** The tokenizer of this model directory's spiece.model. */
+    static synchronized AlbertTokenizer of(Path modelDirectory) throws IOException {
         String key = sha256(modelDirectory.resolve(AlbertModel.TOKENIZER_FILE));
-        Entry entry = TOKENIZERS.get(key);
-        if (entry == null) {
-            entry = new Entry(AlbertTokenizer.fromModelDirectory(modelDirectory));
-            TOKENIZERS.put(key, entry);
+        AlbertTokenizer tokenizer = TOKENIZERS.get(key);
+        if (tokenizer == null) {
+            tokenizer = AlbertTokenizer.fromModelDirectory(modelDirectory);
+            TOKENIZERS.put(key, tokenizer);
         }
-        entry.users++;
-        return Map.entry(key, entry.tokenizer);
-    }
-
-    static synchronized void release(String key) {
-        Entry entry = TOKENIZERS.get(key);
-        if (entry != null && --entry.users == 0) {
-            TOKENIZERS.remove(key);
-        }
+        return tokenizer;
     }
 
     private static String sha256(Path file) throws IOException {

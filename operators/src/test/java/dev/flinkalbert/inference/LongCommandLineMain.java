@@ -1,12 +1,17 @@
 package dev.flinkalbert.inference;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.Arrays;
+import java.util.Map;
 
 /**
- * Run in a child JVM by {@link SharedSessionsTest}: opens the model directory given as the argument (creating the
- * ONNX Runtime environment), runs one row and prints the logits. ONNX Runtime 1.29.0 crashed the JVM in
- * {@code OrtEnvironment.getEnvironment()} when the command line was longer than about 4 KB.
+ * Run in a child JVM by {@link SharedSessionsTest}: creates the ONNX Runtime environment, opens the model file given
+ * as the argument and runs one row, printing the logits. ONNX Runtime 1.29.0 crashed the JVM in
+ * {@code OrtEnvironment.getEnvironment()} when the command line was longer than about 4 KB. (The tokenizer is left
+ * out: building it costs seconds and has nothing to do with the crash.)
  */
 public final class LongCommandLineMain {
 
@@ -15,11 +20,16 @@ public final class LongCommandLineMain {
     private LongCommandLineMain() {}
 
     public static void main(String[] args) throws Exception {
-        try (AlbertModel model = AlbertModel.builder().modelDirectory(Path.of(args[0])).build();
-                AlbertEncoder encoder = model.encoder(1, 64)) {
-            float[] logits = encoder.encode(List.of(new EncodedRow(new int[] {2, 10975, 3}, null)),
-                    (out, row) -> out.vector("logits", row)).get(0);
-            System.out.println(MARKER + java.util.Arrays.toString(logits));
+        OrtEnvironment env = SharedSessions.environment();
+        long[][] row = {{2, 10975, 3}};
+        try (SharedSessions.Lease lease = SharedSessions.acquire(Path.of(args[0]), SessionSettings.defaults());
+                OnnxTensor ids = OnnxTensor.createTensor(env, row);
+                OnnxTensor mask = OnnxTensor.createTensor(env, new long[][] {{1, 1, 1}});
+                OnnxTensor types = OnnxTensor.createTensor(env, new long[][] {{0, 0, 0}});
+                OrtSession.Result result = lease.session().run(
+                        Map.of("input_ids", ids, "attention_mask", mask, "token_type_ids", types))) {
+            float[][] logits = (float[][]) result.get("logits").orElseThrow().getValue();
+            System.out.println(MARKER + Arrays.toString(logits[0]));
         }
     }
 }
