@@ -182,12 +182,12 @@ public final class AlbertEncoder implements AutoCloseable {
                 pinned.put(spec.name(), OnnxTensor.createTensor(env, view(buffer, size), shape));
             }
             OrtSession session = lease.session();
-            // Pinned outputs: ONNX Runtime writes into our buffers; the Result does not own them.
-            try (OrtSession.Result ignored = session.run(inputs, pinned)) {
-                EncoderOutputs view = new EncoderOutputs(live, outputs, lengths, padded);
-                for (int r = 0; r < batchSize; r++) {
-                    results[batch[r]] = reader.read(view, r);
-                }
+            // Pinned outputs: ONNX Runtime writes into our buffers; the Result does not own them, and holds nothing
+            // else, so it is closed at once.
+            session.run(inputs, pinned).close();
+            EncoderOutputs view = new EncoderOutputs(live, outputs, lengths, padded);
+            for (int r = 0; r < batchSize; r++) {
+                results[batch[r]] = reader.read(view, r);
             }
         } finally {
             inputs.values().forEach(OnnxTensor::close);

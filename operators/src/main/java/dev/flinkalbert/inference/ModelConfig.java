@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -81,8 +80,7 @@ public record ModelConfig(int maxPositionEmbeddings, int hiddenSize, List<String
             return Collections.emptyList();
         }
         Map<Integer, String> byIndex = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = id2label.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : id2label.properties()) {
             try {
                 byIndex.put(Integer.parseInt(e.getKey().trim()), e.getValue().asText());
             } catch (NumberFormatException ex) {

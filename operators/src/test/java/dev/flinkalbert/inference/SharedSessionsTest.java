@@ -42,6 +42,7 @@ class SharedSessionsTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the models are held open, not used
     void otherSettingsGetTheirOwnSession() {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
         Path file = dir.resolve(AlbertModel.MODEL_FILE).toAbsolutePath().normalize();
