@@ -145,14 +145,6 @@ public final class AlbertModel implements AutoCloseable {
         return new AlbertEncoder(lease.retain(), contract, outputs, maxBatchSize, tokenBudget);
     }
 
-    ModelContract contract() {
-        return contract;
-    }
-
-    SharedSessions.Lease retainSession() {
-        return lease.retain();
-    }
-
     /** Releases this model's hold on the shared session (closed when no model, predictor or encoder holds it). */
     @Override
     public void close() {
@@ -280,8 +272,9 @@ public final class AlbertModel implements AutoCloseable {
     /** One tiny batch through every output, so the first real records do not pay for lazy initialisation. */
     private void warmUp() throws OrtException {
         long start = System.nanoTime();
-        try (AlbertEncoder encoder = encoder(1, WARM_UP_TOKENS)) {
-            encoder.encode(List.of(new EncodedRow(new int[WARM_UP_TOKENS], null)), (out, row) -> null);
+        int tokens = Math.min(WARM_UP_TOKENS, maxLength());
+        try (AlbertEncoder encoder = encoder(1, tokens)) {
+            encoder.encode(List.of(new EncodedRow(new int[tokens], null)), (out, row) -> null);
         }
         LOG.info("Warmed up {} in {} ms", directory.resolve(MODEL_FILE), (System.nanoTime() - start) / 1_000_000);
     }

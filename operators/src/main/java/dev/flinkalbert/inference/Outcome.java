@@ -1,7 +1,6 @@
 package dev.flinkalbert.inference;
 
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The result for one input of a batch: a value, or the exception that made this one input fail (a null text, a
@@ -47,11 +46,6 @@ public final class Outcome<T> {
     /** The failure, or null for a success. */
     public Exception error() {
         return error;
-    }
-
-    /** The value mapped, or the same failure. */
-    public <U> Outcome<U> map(Function<? super T, ? extends U> mapper) {
-        return error == null ? Outcome.success(mapper.apply(value)) : Outcome.failure(error);
     }
 
     @Override

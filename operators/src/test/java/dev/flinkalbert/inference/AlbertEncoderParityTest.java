@@ -2,10 +2,12 @@ package dev.flinkalbert.inference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flinkalbert.testing.Fixtures;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The encoder against the Hugging Face (PyTorch) outputs recorded in {@code hf-albert-tiny/*}/expected.jsonl:
@@ -93,6 +96,49 @@ class AlbertEncoderParityTest {
                     assertArrayEquals(Expected.floats(record.get("start_logits")), actual[0], TOLERANCE);
                     assertArrayEquals(Expected.floats(record.get("end_logits")), actual[1], TOLERANCE);
                 }
+            }
+        }
+    }
+
+    /**
+     * A graph without {@code token_type_ids} (as some exports have) whose outputs echo its inputs: start_logits =
+     * input_ids, end_logits = attention_mask. The encoder feeds only the declared inputs, and every row comes back
+     * in input order with its own ids and a mask of ones, however the rows were sorted and padded.
+     */
+    @Test
+    void modelWithoutTokenTypesGetsOnlyItsInputsAndRowsComeBackInOrder(@TempDir Path temp) throws Exception {
+        Path source = Fixtures.require("hf-albert-tiny/qa");
+        Path dir = Files.createDirectory(temp.resolve("echo"));
+        Files.copy(source.resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(source.resolve(AlbertModel.TOKENIZER_FILE), dir.resolve(AlbertModel.TOKENIZER_FILE));
+        new OnnxGraphWriter().input("input_ids", OnnxGraphWriter.INT64, "batch_size", "sequence_length")
+                .input("attention_mask", OnnxGraphWriter.INT64, "batch_size", "sequence_length")
+                .castToFloat("input_ids", "start_logits").castToFloat("attention_mask", "end_logits")
+                .write(dir.resolve(AlbertModel.MODEL_FILE));
+        List<EncodedRow> rows = new ArrayList<>();
+        for (int length : new int[] {9, 2, 30, 5, 5, 17, 1, 30, 12}) {
+            int[] ids = new int[length];
+            for (int p = 0; p < length; p++) {
+                ids[p] = 1000 * rows.size() + p + 1;
+            }
+            rows.add(new EncodedRow(ids, new int[length]));
+        }
+        try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
+                AlbertEncoder encoder = model.encoder(3, 64)) {
+            assertEquals(ModelTask.QUESTION_ANSWERING, model.task());
+            assertFalse(model.feedsTokenTypes());
+            List<float[][]> echoed = encoder.encode(rows, (out, row) -> new float[][] {
+                out.tokenScalars("start_logits", row), out.tokenScalars("end_logits", row)});
+            for (int i = 0; i < rows.size(); i++) {
+                int[] ids = rows.get(i).ids();
+                float[] wantIds = new float[ids.length];
+                float[] ones = new float[ids.length];
+                for (int p = 0; p < ids.length; p++) {
+                    wantIds[p] = ids[p];
+                    ones[p] = 1f;
+                }
+                assertArrayEquals(wantIds, echoed.get(i)[0], "row " + i);
+                assertArrayEquals(ones, echoed.get(i)[1], "row " + i);
             }
         }
     }

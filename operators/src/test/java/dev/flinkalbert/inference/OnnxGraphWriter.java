@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Writes tiny ONNX models by hand (protobuf wire format, field numbers from onnx.proto): each output is an
- * {@code Identity} of an input, so a test can declare any input and output names, types and shapes. IR version 8,
+ * {@code Identity} or a {@code Cast} to float of an input, so a test can declare any input and output names, types and shapes. IR version 8,
  * opset 17, as the ALBERT contract pins them.
  */
 final class OnnxGraphWriter {
@@ -22,7 +22,7 @@ final class OnnxGraphWriter {
 
     private record Value(String name, int elemType, Object[] dims) {}
 
-    private record Node(String input, String output) {}
+    private record Node(String op, String input, String output, int castTo) {}
 
     private final List<Value> inputs = new ArrayList<>();
     private final List<Value> outputs = new ArrayList<>();
@@ -38,7 +38,15 @@ final class OnnxGraphWriter {
     OnnxGraphWriter identity(String from, String output) {
         Value source = inputs.stream().filter(v -> v.name().equals(from)).findFirst().orElseThrow();
         outputs.add(new Value(output, source.elemType(), source.dims()));
-        nodes.add(new Node(from, output));
+        nodes.add(new Node("Identity", from, output, 0));
+        return this;
+    }
+
+    /** An output equal to {@code from} cast to FLOAT (Cast), with the same shape. */
+    OnnxGraphWriter castToFloat(String from, String output) {
+        Value source = inputs.stream().filter(v -> v.name().equals(from)).findFirst().orElseThrow();
+        outputs.add(new Value(output, FLOAT, source.dims()));
+        nodes.add(new Node("Cast", from, output, FLOAT));
         return this;
     }
 
@@ -48,7 +56,14 @@ final class OnnxGraphWriter {
             ByteArrayOutputStream n = new ByteArrayOutputStream();
             string(n, 1, node.input());
             string(n, 2, node.output());
-            string(n, 4, "Identity");
+            string(n, 4, node.op());
+            if (node.castTo() != 0) {
+                ByteArrayOutputStream to = new ByteArrayOutputStream();
+                string(to, 1, "to");
+                varint(to, 3, node.castTo());
+                varint(to, 20, 2); // AttributeProto.INT
+                message(n, 5, to);
+            }
             message(graph, 1, n);
         }
         string(graph, 2, "contract-test");
