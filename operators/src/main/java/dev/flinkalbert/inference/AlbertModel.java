@@ -167,6 +167,15 @@ public final class AlbertModel implements AutoCloseable {
             return this;
         }
 
+        /** All session settings at once (what an operator carries to the TaskManagers). */
+        public Builder sessionSettings(SessionSettings settings) {
+            this.device = settings.device();
+            this.intraOpThreads = settings.intraOpThreads();
+            this.interOpThreads = settings.interOpThreads();
+            this.optimizationLevel = settings.optimizationLevel();
+            return this;
+        }
+
         /** {@code cpu} (default), {@code cuda} or {@code cuda:N}. */
         public Builder device(String device) {
             this.device = Objects.requireNonNull(device, "device");

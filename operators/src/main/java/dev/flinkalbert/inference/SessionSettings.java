@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -8,6 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * How an ONNX Runtime session is opened. Two models opened with equal settings on the same file share one session.
+ * Serializable, so that an operator can carry it to the TaskManagers and open the model there.
  *
  * @param device {@code cpu}, {@code cuda} or {@code cuda:N}; CUDA falls back to the CPU, with a warning, when the
  *     CUDA execution provider is unavailable
@@ -15,7 +17,8 @@ import java.util.regex.Pattern;
  * @param interOpThreads threads running independent operators in parallel
  * @param optimizationLevel ONNX Runtime's graph optimisation level
  */
-public record SessionSettings(String device, int intraOpThreads, int interOpThreads, OptLevel optimizationLevel) {
+public record SessionSettings(String device, int intraOpThreads, int interOpThreads, OptLevel optimizationLevel)
+        implements Serializable {
 
     /** The default device. */
     public static final String DEFAULT_DEVICE = "cpu";

@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -48,7 +49,7 @@ final class SharedSessions {
      * @throws OrtException when ONNX Runtime cannot load the file
      */
     static synchronized Lease acquire(Path modelFile, SessionSettings settings) throws OrtException {
-        Key key = new Key(modelFile.toAbsolutePath().normalize(), settings);
+        Key key = new Key(canonical(modelFile), settings);
         Entry entry = SESSIONS.get(key);
         boolean created = entry == null;
         if (created) {
@@ -61,8 +62,17 @@ final class SharedSessions {
 
     /** How many users hold the session for this file and these settings (0 when it is closed). */
     static synchronized int users(Path modelFile, SessionSettings settings) {
-        Entry entry = SESSIONS.get(new Key(modelFile.toAbsolutePath().normalize(), settings));
+        Entry entry = SESSIONS.get(new Key(canonical(modelFile), settings));
         return entry == null ? 0 : entry.users;
+    }
+
+    /** The file's real path (links resolved), so that every way of naming one file finds one session. */
+    private static Path canonical(Path file) {
+        try {
+            return file.toRealPath();
+        } catch (IOException e) {
+            return file.toAbsolutePath().normalize(); // ONNX Runtime reports the missing file when opening it
+        }
     }
 
     private static synchronized Lease retain(Key key, Entry entry) {
