@@ -60,6 +60,7 @@ public final class AlbertEncoder implements AutoCloseable {
     private LongBuffer mask = LongBuffer.allocate(0);
     private LongBuffer types = LongBuffer.allocate(0);
     private final Map<String, FloatBuffer> outputBuffers = new HashMap<>();
+    private double paddingRatio = Double.NaN;
 
     AlbertEncoder(SharedSessions.Lease lease, ModelContract contract, Set<String> outputNames, int maxBatchSize,
             int tokenBudget) {
@@ -97,12 +98,29 @@ public final class AlbertEncoder implements AutoCloseable {
             lengths[i] = rows.get(i).length();
         }
         Object[] results = new Object[rows.size()];
+        long real = 0;
+        long padded = 0;
         for (int[] subBatch : plan(lengths, maxBatchSize, tokenBudget)) {
+            int longest = 0;
+            for (int row : subBatch) {
+                real += lengths[row];
+                longest = Math.max(longest, lengths[row]);
+            }
+            padded += (long) subBatch.length * longest;
             run(rows, subBatch, reader, results);
         }
+        paddingRatio = padded == 0 ? Double.NaN : (double) (padded - real) / padded;
         @SuppressWarnings("unchecked")
         List<T> ordered = (List<T>) Arrays.asList(results);
         return ordered;
+    }
+
+    /**
+     * The share of padding among the tokens fed to ONNX Runtime by the last {@link #encode} call (0 when every
+     * sub-batch's rows were of equal length), or NaN before the first call and after an empty one.
+     */
+    public double paddingRatio() {
+        return paddingRatio;
     }
 
     /**

@@ -29,11 +29,18 @@ public interface AlbertPredictor<T> extends AutoCloseable {
 
     /**
      * One outcome per input, in input order. An input that cannot be tokenized (a null text, a tokenizer error)
-     * gives a failure outcome; the others are unaffected.
+     * gives a failure outcome with that exception; one whose outputs cannot be read gives a failure with an
+     * {@link InferenceException}; the others are unaffected.
      *
      * @throws InferenceException when ONNX Runtime fails on the batch as a whole
      */
     List<Outcome<T>> predict(List<TextInput> inputs);
+
+    /**
+     * The share of padding among the tokens the last {@link #predict} call fed to ONNX Runtime (NaN before the first
+     * call): what length-sorted sub-batching could not avoid.
+     */
+    double paddingRatio();
 
     /** Releases this predictor's hold on the shared session. */
     @Override

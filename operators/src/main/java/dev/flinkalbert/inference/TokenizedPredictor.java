@@ -74,10 +74,16 @@ abstract class TokenizedPredictor<T, R> implements AlbertPredictor<T> {
             try {
                 outcomes.add(Outcome.success(combine(inputs.get(i), sequences, mine)));
             } catch (RuntimeException e) {
-                outcomes.add(Outcome.failure(e));
+                outcomes.add(Outcome.failure(new InferenceException("reading the model's outputs for input " + i
+                        + " failed: " + e.getMessage(), e)));
             }
         }
         return outcomes;
+    }
+
+    @Override
+    public double paddingRatio() {
+        return encoder.paddingRatio();
     }
 
     @Override

@@ -129,6 +129,8 @@ class AlbertEncoderParityTest {
             assertFalse(model.feedsTokenTypes());
             List<float[][]> echoed = encoder.encode(rows, (out, row) -> new float[][] {
                 out.tokenScalars("start_logits", row), out.tokenScalars("end_logits", row)});
+            // Hand-counted: sub-batches (1,2,5) (5,9,12) (17,30) (30) pad 15+36+60+30 = 141 cells for 111 tokens.
+            assertEquals(30.0 / 141, encoder.paddingRatio(), 1e-12);
             for (int i = 0; i < rows.size(); i++) {
                 int[] ids = rows.get(i).ids();
                 float[] wantIds = new float[ids.length];
