@@ -49,6 +49,8 @@ public final class AlbertTokenizer {
 
     /** The special-token literals of ALBERT, cut out of the text before tokenisation. */
     static final String[] SPECIAL_LITERALS = {"<pad>", "<unk>", "[CLS]", "[SEP]", "[MASK]"};
+    /** {@code [MASK]} is an lstrip added token: it takes the whitespace before it (no effect on ids, only spans). */
+    static final boolean[] SPECIAL_LSTRIP = {false, false, false, false, true};
     static final String SPIECE_MODEL = "spiece.model";
     static final String TOKENIZER_JSON = "tokenizer.json";
 
@@ -135,7 +137,7 @@ public final class AlbertTokenizer {
         for (int i = 0; i < literalIds.length; i++) {
             literalIds[i] = requirePiece(model, SPECIAL_LITERALS[i]);
         }
-        this.literals = new SpecialLiterals(SPECIAL_LITERALS, literalIds);
+        this.literals = new SpecialLiterals(SPECIAL_LITERALS, literalIds, SPECIAL_LSTRIP);
         this.padId = literalIds[0];
         this.clsId = literalIds[2];
         this.sepId = literalIds[3];
@@ -330,7 +332,13 @@ public final class AlbertTokenizer {
             }
             encodeChunk(lowered, chunkStart, i, ws, out, surfaces);
             int end = i + literals.length(literal);
-            out.add(literals.id(literal), lowered.start(i), lowered.end(end - 1));
+            int spanStart = i;
+            if (literals.leftStrip(literal)) {
+                while (spanStart > chunkStart && tables.isSpace(lowered.codePoint(spanStart - 1))) {
+                    spanStart--;
+                }
+            }
+            out.add(literals.id(literal), lowered.start(spanStart), lowered.end(end - 1));
             if (surfaces != null) {
                 surfaces.add(literals.text(literal));
             }

@@ -1,6 +1,7 @@
 package dev.flinkalbert.tokenizer.model;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
 
 /**
@@ -88,6 +89,7 @@ public final class DoubleArrayTrie {
         int[] base = new int[1024];
         int[] check = new int[1024];
         int[] value = new int[1024];
+        final BitSet used = new BitSet();
         int size = 1;
         int firstFree = 1;
 
@@ -95,6 +97,7 @@ public final class DoubleArrayTrie {
             Arrays.fill(check, FREE);
             Arrays.fill(value, -1);
             check[ROOT] = -2;
+            used.set(ROOT);
         }
 
         void grow(int needed) {
@@ -130,25 +133,26 @@ public final class DoubleArrayTrie {
                 }
             }
             groupStart[n] = hi;
-            int b = Math.max(1, firstFree - labels[0] - 1);
-            search:
-            for (; ; b++) {
-                grow(b + labels[n - 1] + 2);
-                for (int k = 0; k < n; k++) {
-                    if (check[b + labels[k] + 1] != FREE) {
-                        continue search;
-                    }
+            // First fit, jumping from free slot to free slot for the first label.
+            int b;
+            firstFree = used.nextClearBit(firstFree);
+            for (int slot = used.nextClearBit(Math.max(labels[0] + 2, firstFree)); ; slot = used.nextClearBit(slot + 1)) {
+                b = slot - labels[0] - 1;
+                boolean fits = true;
+                for (int k = 1; k < n && fits; k++) {
+                    fits = !used.get(b + labels[k] + 1);
                 }
-                break;
+                if (fits) {
+                    break;
+                }
             }
+            grow(b + labels[n - 1] + 2);
             base[node] = b;
             for (int k = 0; k < n; k++) {
                 int slot = b + labels[k] + 1;
                 check[slot] = node;
+                used.set(slot);
                 size = Math.max(size, slot + 1);
-            }
-            while (firstFree < check.length && check[firstFree] != FREE) {
-                firstFree++;
             }
             for (int k = 0; k < n; k++) {
                 place(b + labels[k] + 1, keys, values, groupStart[k], groupStart[k + 1], depth + 1);

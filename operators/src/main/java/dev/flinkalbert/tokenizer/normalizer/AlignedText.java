@@ -68,6 +68,11 @@ public final class AlignedText {
         codePoints[i] = cp;
     }
 
+    public void setSpan(int i, int start, int end) {
+        starts[i] = start;
+        ends[i] = end;
+    }
+
     public void append(int cp, int start, int end) {
         if (length == codePoints.length) {
             ensureCapacity(length + 1);

@@ -36,6 +36,7 @@ public final class UnicodeTables {
     private final CodePointSet digit;
     private final CodePointSet cased;
     private final CodePointSet caseIgnorable;
+    private final CodePointSet mark;
 
     private UnicodeTables(
             CodePointMapping lower,
@@ -43,13 +44,15 @@ public final class UnicodeTables {
             CodePointSet space,
             CodePointSet digit,
             CodePointSet cased,
-            CodePointSet caseIgnorable) {
+            CodePointSet caseIgnorable,
+            CodePointSet mark) {
         this.lower = lower;
         this.decomposeLower = decomposeLower;
         this.space = space;
         this.digit = digit;
         this.cased = cased;
         this.caseIgnorable = caseIgnorable;
+        this.mark = mark;
     }
 
     /** The tables, read once on first use. */
@@ -93,6 +96,11 @@ public final class UnicodeTables {
         return caseIgnorable.contains(cp);
     }
 
+    /** General category Mn, Mc or Me (which HF tokenizers' StripAccents removes, unlike the reference). */
+    public boolean isMark(int cp) {
+        return mark.contains(cp);
+    }
+
     public static boolean isHangulSyllable(int cp) {
         return cp >= HANGUL_FIRST && cp <= HANGUL_LAST;
     }
@@ -113,8 +121,8 @@ public final class UnicodeTables {
             }
             CodePointMapping lower = CodePointMapping.read(data);
             CodePointMapping decomposeLower = CodePointMapping.read(data);
-            return new UnicodeTables(lower, decomposeLower,
-                    CodePointSet.read(data), CodePointSet.read(data), CodePointSet.read(data), CodePointSet.read(data));
+            return new UnicodeTables(lower, decomposeLower, CodePointSet.read(data), CodePointSet.read(data),
+                    CodePointSet.read(data), CodePointSet.read(data), CodePointSet.read(data));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + RESOURCE, e);
         }

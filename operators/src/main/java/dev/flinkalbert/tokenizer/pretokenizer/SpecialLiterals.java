@@ -11,15 +11,20 @@ public final class SpecialLiterals {
 
     private final int[][] literals;
     private final int[] ids;
+    private final boolean[] leftStrip;
     private final boolean[] startsLiteral = new boolean[128];
 
-    /** {@code literals[i]} (ASCII) becomes the token {@code ids[i]}. */
-    public SpecialLiterals(String[] literals, int[] ids) {
-        if (literals.length != ids.length) {
-            throw new IllegalArgumentException("one id per literal");
+    /**
+     * {@code literals[i]} (ASCII) becomes the token {@code ids[i]}; where {@code leftStrip[i]} (HF's {@code lstrip},
+     * as {@code [MASK]} has) the literal also swallows the whitespace before it.
+     */
+    public SpecialLiterals(String[] literals, int[] ids, boolean[] leftStrip) {
+        if (literals.length != ids.length || literals.length != leftStrip.length) {
+            throw new IllegalArgumentException("one id and one lstrip flag per literal");
         }
         this.literals = new int[literals.length][];
         this.ids = ids.clone();
+        this.leftStrip = leftStrip.clone();
         for (int i = 0; i < literals.length; i++) {
             String s = literals[i];
             if (s.isEmpty() || !s.chars().allMatch(c -> c < 128)) {
@@ -60,6 +65,10 @@ public final class SpecialLiterals {
 
     public int id(int literal) {
         return ids[literal];
+    }
+
+    public boolean leftStrip(int literal) {
+        return leftStrip[literal];
     }
 
     public String text(int literal) {

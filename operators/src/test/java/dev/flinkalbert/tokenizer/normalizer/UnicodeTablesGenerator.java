@@ -63,6 +63,7 @@ public final class UnicodeTablesGenerator {
             writeSet(out, UnicodeTablesGenerator::pythonIsDigit);
             writeSet(out, cp -> UCharacter.hasBinaryProperty(cp, UProperty.CASED));
             writeSet(out, cp -> UCharacter.hasBinaryProperty(cp, UProperty.CASE_IGNORABLE));
+            writeSet(out, UnicodeTablesGenerator::isMark);
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -103,6 +104,13 @@ public final class UnicodeTablesGenerator {
                 || dir == UCharacterDirection.BLOCK_SEPARATOR
                 || dir == UCharacterDirection.SEGMENT_SEPARATOR
                 || UCharacter.getType(cp) == UCharacter.SPACE_SEPARATOR;
+    }
+
+    /** General category Mn, Mc or Me: what HF tokenizers' StripAccents removes. */
+    static boolean isMark(int cp) {
+        int type = UCharacter.getType(cp);
+        return type == UCharacter.NON_SPACING_MARK || type == UCharacter.ENCLOSING_MARK
+                || type == UCharacter.COMBINING_SPACING_MARK;
     }
 
     static boolean pythonIsDigit(int cp) {
