@@ -55,6 +55,7 @@ public final class AlbertEncoder implements AutoCloseable {
     private final Map<String, OutputSpec> outputs;
     private final int maxBatchSize;
     private final int tokenBudget;
+    private final int maxLength;
 
     private LongBuffer ids = LongBuffer.allocate(0);
     private LongBuffer mask = LongBuffer.allocate(0);
@@ -85,17 +86,23 @@ public final class AlbertEncoder implements AutoCloseable {
         this.outputs = selected;
         this.maxBatchSize = maxBatchSize;
         this.tokenBudget = tokenBudget;
+        this.maxLength = contract.maxLength();
     }
 
     /**
      * Encodes the rows and reads one result per row, in input order.
      *
+     * @throws IllegalArgumentException when a row is longer than the model's maximum length
      * @throws OrtException when ONNX Runtime fails (the whole call fails; callers may bisect)
      */
     public <T> List<T> encode(List<EncodedRow> rows, RowReader<T> reader) throws OrtException {
         int[] lengths = new int[rows.size()];
         for (int i = 0; i < lengths.length; i++) {
             lengths[i] = rows.get(i).length();
+            if (lengths[i] > maxLength) {
+                throw new IllegalArgumentException("row " + i + " has " + lengths[i] + " tokens, more than the model's"
+                        + " max_position_embeddings " + maxLength + ": truncate it when tokenizing");
+            }
         }
         Object[] results = new Object[rows.size()];
         long real = 0;

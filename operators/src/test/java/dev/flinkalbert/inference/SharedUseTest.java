@@ -65,6 +65,10 @@ class SharedUseTest {
             OrtException e = assertThrows(OrtException.class,
                     () -> encoder.encode(rows, (out, row) -> out.vector("logits", row)));
             assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("out of"), e.getMessage());
+            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                    () -> encoder.encode(List.of(new EncodedRow(new int[513], null)), (out, row) -> null));
+            assertTrue(tooLong.getMessage().contains("513 tokens, more than the model's max_position_embeddings 512"),
+                    tooLong.getMessage());
             float[] logits = encoder.encode(List.of(Expected.row(record)), (out, row) -> out.vector("logits", row))
                     .get(0);
             assertArrayEquals(Expected.floats(record.get("logits")), logits, 1e-4f);
