@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             BrokerCommand.class,
+            TokenizeCommand.class,
+            BenchCommand.class,
         },
         footer = {
             "",

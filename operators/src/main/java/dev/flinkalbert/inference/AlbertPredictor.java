@@ -1,0 +1,48 @@
+package dev.flinkalbert.inference;
+
+import java.util.List;
+
+/**
+ * Turns a batch of texts into one result per text, in input order: tokenization, length-sorted padded sub-batches
+ * through the shared ONNX Runtime session, then the task's head. Made by {@link AlbertModel#classifier()},
+ * {@link AlbertModel#embedder()} or {@link AlbertModel#answerer()}.
+ *
+ * <p>Thread-confined: each operator instance (thread) builds its own predictor, which owns its reusable buffers;
+ * the session underneath is shared and stays open until the last predictor, encoder and model on it close.
+ *
+ * <pre>{@code
+ * try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
+ *         AlbertPredictor<ClassificationPrediction> classifier = model.classifier().topK(3).build()) {
+ *     for (Outcome<ClassificationPrediction> outcome : classifier.predict(List.of(TextInput.of("great film")))) {
+ *         if (outcome.isSuccess()) {
+ *             System.out.println(outcome.value().label());
+ *         } else {
+ *             deadLetter(outcome.error());
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * @param <T> the result of one input
+ */
+public interface AlbertPredictor<T> extends AutoCloseable {
+
+    /**
+     * One outcome per input, in input order. An input that cannot be tokenized (a null text, a tokenizer error)
+     * gives a failure outcome with that exception; one whose outputs cannot be read gives a failure with an
+     * {@link InferenceException}; the others are unaffected.
+     *
+     * @throws InferenceException when ONNX Runtime fails on the batch as a whole
+     */
+    List<Outcome<T>> predict(List<TextInput> inputs);
+
+    /**
+     * The share of padding among the tokens the last {@link #predict} call fed to ONNX Runtime (NaN before the first
+     * call): what length-sorted sub-batching could not avoid.
+     */
+    double paddingRatio();
+
+    /** Releases this predictor's hold on the shared session. */
+    @Override
+    void close();
+}

@@ -1,0 +1,9 @@
+package dev.flinkalbert.inference;
+
+/**
+ * A sentence embedding.
+ *
+ * @param vector the pooled vector ({@code hidden_size} floats), L2-normalised if the embedder was asked to
+ * @param tokens how many tokens the input had after truncation, {@code [CLS]} and {@code [SEP]} included
+ */
+public record Embedding(float[] vector, int tokens) {}

@@ -1,0 +1,14 @@
+package dev.flinkalbert.inference;
+
+/**
+ * ONNX Runtime failed on a whole batch. Thrown by {@link AlbertPredictor#predict(java.util.List)}; per-input problems
+ * are {@link Outcome} failures instead. A caller may bisect the batch to find an input that makes the model fail.
+ */
+public final class InferenceException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    InferenceException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.flinkalbert.inference;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JVM-wide registry of ONNX Runtime sessions: one {@link OrtEnvironment} per JVM, and one {@link OrtSession}
+ * per (model file, {@link SessionSettings}), shared by every user and closed when the last one releases it.
+ * {@code OrtSession.run} is safe to call from many threads, so all operator instances of a TaskManager share it.
+ */
+final class SharedSessions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SharedSessions.class);
+    private static final String ENVIRONMENT_NAME = "flink-albert";
+
+    private record Key(Path modelFile, SessionSettings settings) {}
+
+    private static final class Entry {
+        final OrtSession session;
+        final String device;
+        int users;
+
+        Entry(OrtSession session, String device) {
+            this.session = session;
+            this.device = device;
+        }
+    }
+
+    private static final Map<Key, Entry> SESSIONS = new HashMap<>();
+
+    private SharedSessions() {}
+
+    /** The one environment of this JVM (ONNX Runtime keeps it as a singleton; the first caller names it). */
+    static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, ENVIRONMENT_NAME);
+    }
+
+    /**
+     * A lease on the session for this file and these settings, creating it when no one holds it.
+     *
+     * @throws OrtException when ONNX Runtime cannot load the file
+     */
+    static synchronized Lease acquire(Path modelFile, SessionSettings settings) throws OrtException {
+        Key key = new Key(canonical(modelFile), settings);
+        Entry entry = SESSIONS.get(key);
+        boolean created = entry == null;
+        if (created) {
+            entry = open(key);
+            SESSIONS.put(key, entry);
+        }
+        entry.users++;
+        return new Lease(key, entry, created);
+    }
+
+    /** How many users hold the session for this file and these settings (0 when it is closed). */
+    static synchronized int users(Path modelFile, SessionSettings settings) {
+        Entry entry = SESSIONS.get(new Key(canonical(modelFile), settings));
+        return entry == null ? 0 : entry.users;
+    }
+
+    /** The file's real path (links resolved), so that every way of naming one file finds one session. */
+    private static Path canonical(Path file) {
+        try {
+            return file.toRealPath();
+        } catch (IOException e) {
+            return file.toAbsolutePath().normalize(); // ONNX Runtime reports the missing file when opening it
+        }
+    }
+
+    private static synchronized Lease retain(Key key, Entry entry) {
+        if (SESSIONS.get(key) != entry) {
+            throw new IllegalStateException("the session for " + key.modelFile() + " is already closed");
+        }
+        entry.users++;
+        return new Lease(key, entry, false);
+    }
+
+    private static synchronized void release(Key key, Entry entry) {
+        if (--entry.users > 0) {
+            return;
+        }
+        SESSIONS.remove(key);
+        try {
+            entry.session.close();
+            LOG.info("Closed the ONNX Runtime session for {}", key.modelFile());
+        } catch (OrtException e) {
+            LOG.warn("Closing the ONNX Runtime session for {} failed", key.modelFile(), e);
+        }
+    }
+
+    private static Entry open(Key key) throws OrtException {
+        OrtEnvironment env = environment();
+        SessionSettings settings = key.settings();
+        String device = "cpu";
+        OrtSession.SessionOptions options = cpuOptions(settings);
+        if (settings.wantsCuda()) {
+            OrtSession.SessionOptions cuda = cpuOptions(settings);
+            try {
+                cuda.addCUDA(settings.cudaDeviceId());
+                options.close();
+                options = cuda;
+                device = settings.device();
+            } catch (OrtException | RuntimeException e) {
+                // The CPU build of ONNX Runtime throws EP_FAIL here; so does a host without a usable GPU.
+                cuda.close();
+                LOG.warn("CUDA execution provider unavailable for device {} ({}); falling back to the CPU for {}",
+                        settings.device(), e.getMessage(), key.modelFile());
+            }
+        }
+        try (OrtSession.SessionOptions opened = options) {
+            OrtSession session = env.createSession(key.modelFile().toString(), opened);
+            LOG.info("Opened ONNX Runtime {} session for {} on {} (intra-op threads {}, inter-op threads {}, {})",
+                    env.getVersion(), key.modelFile(), device, settings.intraOpThreads(),
+                    settings.interOpThreads(), settings.optimizationLevel());
+            return new Entry(session, device);
+        }
+    }
+
+    private static OrtSession.SessionOptions cpuOptions(SessionSettings settings) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            options.setIntraOpNumThreads(settings.intraOpThreads());
+            options.setInterOpNumThreads(settings.interOpThreads());
+            options.setOptimizationLevel(settings.optimizationLevel());
+            return options;
+        } catch (OrtException e) {
+            options.close();
+            throw e;
+        }
+    }
+
+    /** One user's hold on a shared session; closing it releases the hold (once). */
+    static final class Lease implements AutoCloseable {
+        private final Key key;
+        private final Entry entry;
+        private final boolean created;
+        private boolean closed;
+
+        private Lease(Key key, Entry entry, boolean created) {
+            this.key = key;
+            this.entry = entry;
+            this.created = created;
+        }
+
+        OrtSession session() {
+            if (closed) {
+                throw new IllegalStateException("this lease on " + key.modelFile() + " is closed");
+            }
+            return entry.session;
+        }
+
+        /** The device the session really runs on ({@code cpu} after a CUDA fallback). */
+        String device() {
+            return entry.device;
+        }
+
+        /** Whether this acquisition opened the session (so it is the one to warm it up). */
+        boolean created() {
+            return created;
+        }
+
+        /** Another lease on the same session. */
+        Lease retain() {
+            session();
+            return SharedSessions.retain(key, entry);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                release(key, entry);
+            }
+        }
+    }
+}
