@@ -85,7 +85,6 @@ public final class AlbertTokenizer {
         float[] scores = new float[n];
         byte[] kinds = new byte[n];
         float minScore = Float.MAX_VALUE;
-        float maxScore = Float.MIN_NORMAL; // C's FLT_MIN, as sentencepiece starts it
         for (int id = 0; id < n; id++) {
             PieceType type = model.type(id);
             scores[id] = model.score(id);
@@ -100,7 +99,6 @@ public final class AlbertTokenizer {
                     continue;
                 case NORMAL:
                     minScore = Math.min(minScore, scores[id]);
-                    maxScore = Math.max(maxScore, scores[id]);
                     kinds[id] = Unigram.NORMAL;
                     break;
                 case USER_DEFINED:
@@ -126,7 +124,7 @@ public final class AlbertTokenizer {
         this.unkId = unk;
         DoubleArrayTrie trie = DoubleArrayTrie.build(
                 keys.toArray(new byte[0][]), values.stream().mapToInt(Integer::intValue).toArray());
-        this.unigram = new Unigram(trie, scores, kinds, unk, minScore, maxScore);
+        this.unigram = new Unigram(trie, scores, kinds, unk, minScore);
         this.spNormalizer = new SentencePieceNormalizer(
                 PrecompiledCharsmap.parse(model.precompiledCharsmap()),
                 DoubleArrayTrie.build(userKeys.toArray(new byte[0][]), userValues.stream().mapToInt(Integer::intValue).toArray()),
