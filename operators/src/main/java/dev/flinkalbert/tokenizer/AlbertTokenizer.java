@@ -17,6 +17,7 @@ import dev.flinkalbert.tokenizer.processor.Tokens;
 import dev.flinkalbert.tokenizer.processor.TruncationRule;
 import dev.flinkalbert.tokenizer.sentencepiece.SentencePieceModel;
 import dev.flinkalbert.tokenizer.sentencepiece.SentencePieceModel.PieceType;
+import dev.flinkalbert.tokenizer.sentencepiece.TokenizerJsonModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -156,19 +157,37 @@ public final class AlbertTokenizer {
         return id;
     }
 
-    /** Loads {@code spiece.model} from a model directory (a directory with only a tokenizer.json is refused). */
+    /**
+     * Loads a model directory's {@code spiece.model}, else its HF {@code tokenizer.json} (see
+     * {@link #fromTokenizerJson} for what that loses).
+     */
     public static AlbertTokenizer fromModelDirectory(Path dir) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Path spiece = dir.resolve(SPIECE_MODEL);
         if (Files.isRegularFile(spiece)) {
             return fromSpieceModel(spiece);
         }
-        if (Files.isRegularFile(dir.resolve(TOKENIZER_JSON))) {
-            throw new IOException(dir + " has a " + TOKENIZER_JSON + " but no " + SPIECE_MODEL
-                    + "; the ALBERT tokenizer needs the SentencePiece model: copy the model's spiece.model there");
+        Path json = dir.resolve(TOKENIZER_JSON);
+        if (Files.isRegularFile(json)) {
+            return fromTokenizerJson(json);
         }
-        throw new NoSuchFileException(spiece.toString(), null,
-                "no " + SPIECE_MODEL + " in the model directory; point to a directory holding the ALBERT spiece.model");
+        throw new NoSuchFileException(spiece.toString(), null, "the model directory has neither " + SPIECE_MODEL
+                + " nor " + TOKENIZER_JSON + "; point to a directory holding the ALBERT spiece.model");
+    }
+
+    /**
+     * Loads the unigram model inside an HF {@code tokenizer.json} of an ALBERT vocabulary. The slow-tokenizer
+     * pipeline is the same, but such files give pieces ending in a digit and a comma the score -100, so a few texts
+     * with numbers like {@code 9,} can segment differently from {@code spiece.model}: prefer that file.
+     */
+    public static AlbertTokenizer fromTokenizerJson(Path tokenizerJson) throws IOException {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        SentencePieceModel model = TokenizerJsonModel.read(tokenizerJson);
+        try {
+            return new AlbertTokenizer(model);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(tokenizerJson + ": " + e.getMessage(), e);
+        }
     }
 
     /** Loads a SentencePiece unigram model file ({@code spiece.model}). */

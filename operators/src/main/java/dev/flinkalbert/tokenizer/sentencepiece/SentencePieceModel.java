@@ -142,6 +142,20 @@ public final class SentencePieceModel {
         }
     }
 
+    /**
+     * A model from parts read elsewhere (an HF {@code tokenizer.json}); whitespace handling is SentencePiece's
+     * default (dummy prefix, extra whitespace removed, spaces escaped).
+     */
+    static SentencePieceModel of(List<String> pieces, List<Float> scores, List<PieceType> types, byte[] charsmap, String name) {
+        Builder b = new Builder();
+        b.pieces.addAll(pieces);
+        b.scores.addAll(scores);
+        b.types.addAll(types);
+        b.charsmap = charsmap;
+        b.normalizerName = name;
+        return new SentencePieceModel(b);
+    }
+
     public int size() {
         return pieces.length;
     }
