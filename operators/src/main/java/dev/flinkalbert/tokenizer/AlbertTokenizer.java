@@ -383,7 +383,7 @@ public final class AlbertTokenizer {
             if (e - s >= 2 && bytes[e - 1] == ',' && tables.isDigit(codePointBefore(bytes, e - 1))) {
                 splitDigitComma(norm, s, e, ws, out, surfaces);
             } else {
-                out.add(pieces.id(p), norm.start(s), norm.end(e - 1));
+                out.add(pieces.id(p), norm.spanStart(s, e), norm.spanEnd(s, e));
                 if (surfaces != null) {
                     surfaces.add(norm.toString(s, e));
                 }
@@ -404,7 +404,7 @@ public final class AlbertTokenizer {
             int len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
             int cp = decode(bytes, i, len);
             if (cp != 0x2581) {
-                sub.append(cp, norm.start(i), norm.end(i + len - 1));
+                sub.append(cp, norm.start(i), norm.end(i + len - 1), norm.isMark(i));
             }
             i += len;
         }
@@ -426,7 +426,7 @@ public final class AlbertTokenizer {
                 int found = unigram.trie().get(sb, ps, pe);
                 id = found < 0 ? unkId : found;
             }
-            out.add(id, subNorm.start(ps), subNorm.end(pe - 1));
+            out.add(id, subNorm.spanStart(ps, pe), subNorm.spanEnd(ps, pe));
             if (surfaces != null) {
                 surfaces.add(subNorm.toString(ps, pe));
             }
