@@ -25,9 +25,4 @@ final class TokenizerSource {
                 ? AlbertTokenizer.fromSpieceModel(choice.spiece)
                 : AlbertTokenizer.fromModelDirectory(choice.modelDir);
     }
-
-    /** The file or directory named on the command line, for messages. */
-    Path path() {
-        return choice.spiece != null ? choice.spiece : choice.modelDir;
-    }
 }

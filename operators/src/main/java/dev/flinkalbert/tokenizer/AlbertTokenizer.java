@@ -84,7 +84,7 @@ public final class AlbertTokenizer {
         List<byte[]> userKeys = new ArrayList<>();
         List<Integer> userValues = new ArrayList<>();
         float[] scores = new float[n];
-        byte[] kinds = new byte[n];
+        boolean[] unused = new boolean[n];
         float minScore = Float.MAX_VALUE;
         for (int id = 0; id < n; id++) {
             PieceType type = model.type(id);
@@ -100,15 +100,13 @@ public final class AlbertTokenizer {
                     continue;
                 case NORMAL:
                     minScore = Math.min(minScore, scores[id]);
-                    kinds[id] = Unigram.NORMAL;
                     break;
                 case USER_DEFINED:
-                    kinds[id] = Unigram.USER_DEFINED;
                     userKeys.add(model.piece(id).getBytes(StandardCharsets.UTF_8));
                     userValues.add(id);
                     break;
                 case UNUSED:
-                    kinds[id] = Unigram.UNUSED;
+                    unused[id] = true;
                     break;
                 default:
                     throw new IllegalArgumentException("unknown piece type " + type);
@@ -125,7 +123,7 @@ public final class AlbertTokenizer {
         this.unkId = unk;
         DoubleArrayTrie trie = DoubleArrayTrie.build(
                 keys.toArray(new byte[0][]), values.stream().mapToInt(Integer::intValue).toArray());
-        this.unigram = new Unigram(trie, scores, kinds, unk, minScore);
+        this.unigram = new Unigram(trie, scores, unused, unk, minScore);
         this.spNormalizer = new SentencePieceNormalizer(
                 PrecompiledCharsmap.parse(model.precompiledCharsmap()),
                 DoubleArrayTrie.build(userKeys.toArray(new byte[0][]), userValues.stream().mapToInt(Integer::intValue).toArray()),

@@ -14,29 +14,24 @@ package dev.flinkalbert.tokenizer.model;
  */
 public final class Unigram {
 
-    /** How a piece takes part in the lattice. */
-    public static final byte NORMAL = 0;
-    public static final byte USER_DEFINED = 1;
-    public static final byte UNUSED = 2;
-
     private static final float UNK_PENALTY = 10.0f;
 
     private final DoubleArrayTrie trie;
     private final float[] scores;
-    private final byte[] kinds;
+    private final boolean[] unused;
     private final int unkId;
     private final float unkScore;
 
     /**
      * @param trie the pieces that text can match (normal, user-defined and unused), valued by id
      * @param scores every piece's score by id
-     * @param kinds {@link #NORMAL}, {@link #USER_DEFINED} or {@link #UNUSED} by id (other ids never match)
+     * @param unused by id: pieces of type UNUSED, which the trie holds but the lattice skips
      * @param minScore the lowest score of a normal piece
      */
-    public Unigram(DoubleArrayTrie trie, float[] scores, byte[] kinds, int unkId, float minScore) {
+    public Unigram(DoubleArrayTrie trie, float[] scores, boolean[] unused, int unkId, float minScore) {
         this.trie = trie;
         this.scores = scores.clone();
-        this.kinds = kinds.clone();
+        this.unused = unused.clone();
         this.unkId = unkId;
         this.unkScore = minScore - UNK_PENALTY;
     }
@@ -76,7 +71,7 @@ public final class Unigram {
                     break;
                 }
                 int id = trie.value(node);
-                if (id < 0 || kinds[id] == UNUSED) {
+                if (id < 0 || unused[id]) {
                     continue;
                 }
                 int length = j + 1 - s;
