@@ -3,6 +3,7 @@ package dev.flinkalbert.tokenizer.sentencepiece;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,10 @@ public final class SentencePieceModel {
     }
 
     public static SentencePieceModel read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null,
+                    "no SentencePiece model there; give the ALBERT model's spiece.model (or its model directory)");
+        }
         try {
             return parse(Files.readAllBytes(file));
         } catch (IllegalArgumentException e) {
