@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
         description = "ALBERT inside Apache Flink and Kafka: tokenize, predict, stream and benchmark.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            TokenizeCommand.class,
+            BenchCommand.class,
         },
         footer = {
             "",
