@@ -80,8 +80,9 @@ public final class AlbertModel implements AutoCloseable {
 
     /**
      * A model whose parameters come from {@code weights} (HF names; a base model's unprefixed names are accepted),
-     * and whose missing head parameters are initialised from {@code seed}, as {@code from_pretrained} does when a
-     * pretrained encoder gets a new head. Missing encoder parameters are an error; unused weights are logged.
+     * and whose missing head parameters, or head parameters of another shape (other labels), are initialised from
+     * {@code seed}, as {@code from_pretrained} does when a pretrained encoder gets a new head. Missing or misshapen
+     * encoder parameters are an error; unused weights are logged.
      */
     public static AlbertModel fromWeights(AlbertConfig config, AlbertTask task, Map<String, SafeTensors.Tensor> weights,
             long seed, NDManager manager) {
@@ -95,11 +96,16 @@ public final class AlbertModel implements AutoCloseable {
             SafeTensors.Tensor given = named.get(name);
             // Each parameter draws from its own stream, so which ones were given does not shift the others.
             SplittableRandom own = random.split();
-            if (given != null) {
-                if (!new Shape(given.shape()).equals(e.getValue())) {
+            boolean head = !name.startsWith(ENCODER_PREFIX);
+            if (given != null && !new Shape(given.shape()).equals(e.getValue())) {
+                if (!head) {
                     throw new IllegalArgumentException("checkpoint tensor " + name + " has shape "
                             + new Shape(given.shape()) + " but the config asks for " + e.getValue());
                 }
+                // a head for other labels: start it afresh, as from_pretrained(..., ignore_mismatched_sizes=True)
+                given = null;
+            }
+            if (given != null) {
                 values.put(name, given);
             } else {
                 if (!weights.isEmpty() && name.startsWith(ENCODER_PREFIX) && !name.startsWith(ENCODER_PREFIX + "pooler.")) {
