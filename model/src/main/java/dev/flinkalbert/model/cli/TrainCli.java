@@ -30,7 +30,17 @@ public final class TrainCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new TrainCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        // Misconfiguration (missing file, unknown data set, bad option value) is one line naming the fix; other
+        // failures keep their stack trace.
+        return new CommandLine(new TrainCli()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                            || e instanceof java.io.IOException) {
+                        cmd.getErr().println("albert train " + cmd.getCommandName() + ": " + e.getMessage());
+                        return 1;
+                    }
+                    throw e;
+                });
     }
 
     public static void main(String[] args) {
