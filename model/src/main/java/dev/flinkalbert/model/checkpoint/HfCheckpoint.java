@@ -41,12 +41,12 @@ public final class HfCheckpoint {
         return load(dir, config(dir), task, seed, manager);
     }
 
-    /** Loads the weights of a directory into a model of the given config (e.g. with new labels). */
+    /** Loads the weights of a directory into a model of the given config (e.g. new labels; null: the directory's). */
     public static AlbertModel load(Path dir, AlbertConfig config, AlbertTask task, long seed, NDManager manager)
             throws IOException {
         AlbertTask effective = task != null ? task : architectureOf(dir);
         Map<String, SafeTensors.Tensor> weights = SafeTensors.read(require(dir, WEIGHTS_FILE));
-        return AlbertModel.fromWeights(config, effective, weights, seed, manager);
+        return AlbertModel.fromWeights(config != null ? config : config(dir), effective, weights, seed, manager);
     }
 
     /** The task named by a directory's {@code config.json} ({@code AlbertModel} when it names none). */

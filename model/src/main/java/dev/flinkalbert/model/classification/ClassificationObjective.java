@@ -32,6 +32,14 @@ public final class ClassificationObjective implements Objective<ClassificationBa
         return model.classifierLogits(enc.pooledOutput(), training);
     }
 
+    /** Accuracy, macro-F1 and confusion of the model on {@code data} (labels from the model's config). */
+    public static ClassificationMetrics evaluate(AlbertModel model, ClassificationData data) {
+        List<String> labels = model.config().id2label().isEmpty()
+                ? java.util.stream.IntStream.range(0, AlbertModel.numLabels(model.config())).mapToObj(i -> "LABEL_" + i).toList()
+                : model.config().id2label();
+        return ClassificationMetrics.of(labels, data.labels(), predict(model, data.inOrder()));
+    }
+
     /** The predicted class of every row of the batches, in order (dropout off). */
     public static int[] predict(AlbertModel model, List<ClassificationBatch> batches) {
         int n = batches.stream().mapToInt(ClassificationBatch::batch).sum();

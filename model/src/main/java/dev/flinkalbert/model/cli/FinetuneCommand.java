@@ -10,7 +10,8 @@ import dev.flinkalbert.model.checkpoint.HfCheckpoint;
 import dev.flinkalbert.model.classification.ClassificationData;
 import dev.flinkalbert.model.classification.ClassificationMetrics;
 import dev.flinkalbert.model.classification.ClassificationObjective;
-import dev.flinkalbert.model.classification.ClassifierFineTuning;
+import dev.flinkalbert.model.classification.ClassificationBatch;
+import dev.flinkalbert.model.training.FineTuning;
 import dev.flinkalbert.model.classification.DataSplits;
 import dev.flinkalbert.model.classification.LabeledText;
 import dev.flinkalbert.model.export.OnnxExporter;
@@ -108,18 +109,20 @@ final class FinetuneCommand implements Callable<Integer> {
         ClassificationData trainData = ClassificationData.encode(trainTexts, tokenizer, labelIds, maxLength, batchSize, seed);
         ClassificationData validationData = ClassificationData.encode(validationTexts, tokenizer, labelIds, maxLength, batchSize, seed);
         Files.createDirectories(out);
-        ClassifierFineTuning.Result result;
+        FineTuning.Result<ClassificationMetrics> result;
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingReport report = new TrainingReport(out, System.err)) {
             try (AlbertModel model = HfCheckpoint.load(init, config, AlbertTask.SEQUENCE_CLASSIFICATION, seed, manager)) {
-                result = ClassifierFineTuning.builder().model(model).train(trainData).validation(validationData)
+                result = FineTuning.<ClassificationBatch, ClassificationMetrics>builder().model(model)
+                        .objective(new ClassificationObjective()).train(trainData, trainData.batchesPerEpoch())
+                        .evaluator(m -> ClassificationObjective.evaluate(m, validationData), ClassificationMetrics::macroF1)
                         .epochs(epochs).learningRate(learningRate).warmupFraction(warmup).accumulationSteps(accumulation)
                         .patience(patience).seed(seed).output(out).listener(report)
                         .evaluationListener(e -> report.evaluation(e.step(), Map.of("accuracy", e.metrics().accuracy(),
                                 "macro_f1", e.metrics().macroF1())))
                         .build().run();
             }
-            Path best = out.resolve(ClassifierFineTuning.BEST_DIRECTORY);
+            Path best = out.resolve(FineTuning.BEST_DIRECTORY);
             try (AlbertModel model = HfCheckpoint.load(best, null, seed, manager)) {
                 HfCheckpoint.save(model, out);
                 OnnxExporter.builder().model(model).modelVersion(modelVersion).vocabulary(spiece).build()
@@ -130,8 +133,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 if (!testTexts.isEmpty()) {
                     ClassificationData testData = ClassificationData.encode(testTexts, tokenizer, labelIds, maxLength,
                             batchSize, seed);
-                    ClassificationMetrics metrics = ClassificationMetrics.of(labels, testData.labels(),
-                            ClassificationObjective.predict(model, testData.inOrder()));
+                    ClassificationMetrics metrics = ClassificationObjective.evaluate(model, testData);
                     summary.set("test", EvalCommand.json(metrics));
                     System.out.printf("test: accuracy %.4f  macro-F1 %.4f (%d examples)%n%s", metrics.accuracy(),
                             metrics.macroF1(), testTexts.size(), metrics.confusionTable());

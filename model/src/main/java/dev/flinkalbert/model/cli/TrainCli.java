@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             PretrainCommand.class,
             FinetuneCommand.class,
             EvalCommand.class,
+            QaCommand.class,
             ExportCommand.class,
             VocabCommand.class,
             DatasetsCommand.class,

@@ -36,6 +36,15 @@ public final class QaObjective implements Objective<QaBatch> {
         return model.spanLogits(enc.sequenceOutput());
     }
 
+    /** SQuAD exact match and F1 of the model's best answers (pipeline decoding, top 1) against the gold answers. */
+    public static SquadMetrics.Score evaluate(AlbertModel model, QaData data, int maxAnswerLength) {
+        List<String> predicted = SpanDecoder.decode(data, logits(model, data), maxAnswerLength).stream()
+                .map(SpanDecoder.Answer::text).toList();
+        List<List<String>> gold = data.examples().stream()
+                .map(e -> e.answers().stream().map(SquadExample.Answer::text).toList()).toList();
+        return SquadMetrics.score(predicted, gold);
+    }
+
     /** Start and end logits of every feature, in order: {@code [feature][0: start, 1: end][token]} (unpadded). */
     public static List<float[][]> logits(AlbertModel model, QaData data) {
         List<float[][]> out = new ArrayList<>();

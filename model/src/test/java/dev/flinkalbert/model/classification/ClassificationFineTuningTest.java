@@ -11,6 +11,7 @@ import dev.flinkalbert.model.AlbertTask;
 import dev.flinkalbert.model.checkpoint.HfCheckpoint;
 import dev.flinkalbert.model.datasets.DatasetRegistry;
 import dev.flinkalbert.model.datasets.PublicDataset;
+import dev.flinkalbert.model.training.FineTuning;
 import dev.flinkalbert.model.training.StepMetrics;
 import dev.flinkalbert.testing.Fixtures;
 import dev.flinkalbert.tokenizer.AlbertTokenizer;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Fine-tuning the tiny transformers checkpoint on UCI sentences: the training loss falls, each epoch is evaluated,
  * and {@code best/} holds the weights that give the best epoch's validation metrics.
  */
-class ClassifierFineTuningTest {
+class ClassificationFineTuningTest {
 
     @Test
     void trainsEvaluatesAndKeepsTheBestEpoch(@TempDir Path dir) throws Exception {
@@ -47,9 +48,11 @@ class ClassifierFineTuningTest {
         List<StepMetrics> steps = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             AlbertConfig config = HfCheckpoint.config(fixture).toBuilder().id2label(List.of("negative", "positive")).build();
-            ClassifierFineTuning.Result result;
+            FineTuning.Result<ClassificationMetrics> result;
             try (AlbertModel model = HfCheckpoint.load(fixture, config, AlbertTask.SEQUENCE_CLASSIFICATION, 7L, manager)) {
-                result = ClassifierFineTuning.builder().model(model).train(train).validation(validation)
+                result = FineTuning.<ClassificationBatch, ClassificationMetrics>builder().model(model)
+                        .objective(new ClassificationObjective()).train(train, train.batchesPerEpoch())
+                        .evaluator(m -> ClassificationObjective.evaluate(m, validation), ClassificationMetrics::macroF1)
                         .epochs(4).learningRate(2e-3f).patience(4).seed(11L).output(dir.resolve("run"))
                         .listener(steps::add).build().run();
             }
@@ -62,8 +65,7 @@ class ClassifierFineTuningTest {
 
             try (AlbertModel best = HfCheckpoint.load(dir.resolve("run/best"), null, 0L, manager)) {
                 assertEquals(List.of("negative", "positive"), best.config().id2label());
-                int[] predicted = ClassificationObjective.predict(best, validation.inOrder());
-                ClassificationMetrics again = ClassificationMetrics.of(best.config().id2label(), validation.labels(), predicted);
+                ClassificationMetrics again = ClassificationObjective.evaluate(best, validation);
                 assertEquals(result.best().metrics().accuracy(), again.accuracy());
                 assertArrayEquals(result.best().metrics().confusion(), again.confusion());
             }
