@@ -24,7 +24,8 @@ final class VocabCommand implements Callable<Integer> {
 
     @Option(names = "--corpus", split = ",", paramLabel = "NAME") List<String> corpora = new ArrayList<>();
     @Option(names = "--text", paramLabel = "FILE") List<Path> texts = new ArrayList<>();
-    @Option(names = "--vocab-size", defaultValue = "8000") int vocabSize;
+    @Option(names = "--vocab-size", defaultValue = "8000", description = "At most this many pieces. Default: ${DEFAULT-VALUE}.")
+    int vocabSize;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Mixin DataOptions data;
 
@@ -48,12 +49,13 @@ final class VocabCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         documents.forEach(d -> lines.addAll(PretrainingCorpus.sentences(d)));
         Files.write(sentences, lines, StandardCharsets.UTF_8);
-        // ALBERT's own spm_train settings (google-research/albert README), with the corpus' full character set.
+        // ALBERT's own spm_train settings (google-research/albert README); the size is a ceiling, so that a small
+        // corpus gives a smaller vocabulary instead of an error.
         List<String> command = List.of(spm.toString(), "--input=" + sentences, "--model_prefix=" + out.resolve("spiece"),
                 "--vocab_size=" + vocabSize, "--model_type=unigram", "--pad_id=0", "--unk_id=1", "--bos_id=-1",
                 "--eos_id=-1", "--control_symbols=[CLS],[SEP],[MASK]",
                 "--user_defined_symbols=(,),\",-,.,–,£,€", "--shuffle_input_sentence=true",
-                "--character_coverage=0.99995", "--input_sentence_size=10000000");
+                "--character_coverage=0.99995", "--input_sentence_size=10000000", "--hard_vocab_limit=false");
         Process process = new ProcessBuilder(command).inheritIO().start();
         int code = process.waitFor();
         Files.deleteIfExists(sentences);
