@@ -368,10 +368,15 @@ public final class AlbertModel implements AutoCloseable {
     public Map<String, SafeTensors.Tensor> checkpointWeights() {
         Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-            String name = task == AlbertTask.BASE ? e.getKey().substring(ENCODER_PREFIX.length()) : e.getKey();
-            out.put(name, new SafeTensors.Tensor(e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+            out.put(checkpointName(e.getKey()), new SafeTensors.Tensor(e.getValue().getShape().getShape(),
+                    e.getValue().toFloatArray()));
         }
         return out;
+    }
+
+    /** A parameter's name in this model's checkpoint (a base model's lack the {@code albert.} prefix). */
+    public String checkpointName(String parameter) {
+        return task == AlbertTask.BASE ? parameter.substring(ENCODER_PREFIX.length()) : parameter;
     }
 
     /** Marks every parameter as trainable (gradients collected) or not. */

@@ -173,9 +173,8 @@ public final class TrainingLoop<B> implements AutoCloseable {
         }
         var weights = dev.flinkalbert.model.checkpoint.SafeTensors.read(
                 checkpointDirectory.resolve(HfCheckpoint.WEIGHTS_FILE));
-        var saved = model.checkpointWeights().keySet().iterator();
         for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-            String key = saved.next();
+            String key = model.checkpointName(e.getKey());
             var tensor = weights.get(key);
             if (tensor == null) {
                 throw new IOException(checkpointDirectory + " lacks " + key);
