@@ -95,5 +95,12 @@ class QaFineTuningTest {
         JsonNode summary = new ObjectMapper().readTree(out.resolve("evaluation.json").toFile());
         double f1 = summary.get("f1").asDouble();
         assertTrue(f1 >= summary.get("exact_match").asDouble() && f1 <= 100, summary.toString());
+
+        assertEquals(0, TrainCli.commandLine().execute("eval", "--model", out.toString(), "--data",
+                dir.resolve("train.json").toString(), "--max-length", "64", "--stride", "16", "--report",
+                dir.resolve("eval.json").toString()));
+        JsonNode eval = new ObjectMapper().readTree(dir.resolve("eval.json").toFile());
+        assertEquals(48, eval.get("questions").asInt());
+        assertTrue(eval.get("f1").asDouble() >= eval.get("exact_match").asDouble());
     }
 }
