@@ -12,13 +12,13 @@ import java.util.PriorityQueue;
  * ({@code top_k=1}, {@code handle_impossible_answer=False}, {@code align_to_words=True}): per window, softmax over
  * the context tokens and [CLS] (other tokens masked), [CLS] then zeroed, the best (start, end) pair with
  * {@code end - start < maxAnswerLength} by {@code p(start)·p(end)}, widened to whole white-space-delimited words of
- * the context; equal answers (ignoring case) from overlapping windows add their scores; the best answer wins.
+ * the context as far as the window's tokens reach; equal answers (ignoring case) from overlapping windows add their scores; the best answer wins.
  */
 public final class SpanDecoder {
 
     public static final int DEFAULT_MAX_ANSWER_LENGTH = 15;
 
-    /** An answer: text, character span in the context and the pipeline's score. */
+    /** An answer: text, its span in the context (Java string indices, UTF-16) and the pipeline's score. */
     public record Answer(String text, int start, int end, double score) {}
 
     private SpanDecoder() {}
@@ -91,16 +91,43 @@ public final class SpanDecoder {
         List<double[]> spans = new ArrayList<>(top);
         spans.sort(Comparator.comparingDouble((double[] c) -> c[0]).reversed());
         List<Answer> out = new ArrayList<>();
+        int[] chunk = chunks(e, context);
         for (double[] span : spans) {
-            int from = e.starts()[(int) span[1]];
-            while (from > 0 && !Character.isWhitespace(context.charAt(from - 1))) {
-                from--;
+            // HF widens to its words, and only over the tokens this window holds: a word cut by the window edge
+            // is widened to the edge
+            int first = (int) span[1];
+            while (first > 0 && allowed[first - 1] && chunk[first - 1] == chunk[(int) span[1]]) {
+                first--;
             }
-            int to = e.ends()[(int) span[2]];
-            while (to < context.length() && !Character.isWhitespace(context.charAt(to))) {
-                to++;
+            int last = (int) span[2];
+            while (last + 1 < n && allowed[last + 1] && chunk[last + 1] == chunk[(int) span[2]]) {
+                last++;
             }
+            int from = e.starts()[first];
+            int to = e.ends()[last];
             out.add(new Answer(context.substring(from, to), from, to, span[0]));
+        }
+        return out;
+    }
+
+    /** For each token, which white-space-delimited word of the context its first character lies in. */
+    private static int[] chunks(Encoding e, String context) {
+        int[] out = new int[e.length()];
+        int word = 0;
+        int at = 0;
+        for (int t = 0; t < out.length; t++) {
+            if (e.sequenceIds()[t] != 1) {
+                out[t] = -1;
+                continue;
+            }
+            int start = Math.min(e.starts()[t], context.length());
+            for (; at < start; at++) {
+                if (Character.isWhitespace(context.charAt(at)) && at + 1 < context.length()
+                        && !Character.isWhitespace(context.charAt(at + 1))) {
+                    word++;
+                }
+            }
+            out[t] = word;
         }
         return out;
     }

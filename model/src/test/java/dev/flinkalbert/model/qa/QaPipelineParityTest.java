@@ -13,12 +13,13 @@ import dev.flinkalbert.tokenizer.AlbertTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
  * The tiny QA checkpoint through our windows, model and span decoding, against transformers' question-answering
- * pipeline on multi-window contexts: the same windows for all 20 records, and the same answer, character span and
- * score where HF's word widening equals white-space words (8 of 20; the others differ in widening only).
+ * pipeline on multi-window contexts (2 to 5 windows): the same windows for all 20 records, the same answer and
+ * character span for 18, the same score for 13.
  */
 class QaPipelineParityTest {
 
@@ -49,18 +50,27 @@ class QaPipelineParityTest {
             // The fixture's candidate lists (runner_up, candidates_after_merge) show 10 spans a window.
             List<List<SpanDecoder.Answer>> ranked = SpanDecoder.rank(data, QaObjective.logits(model, data),
                     SpanDecoder.DEFAULT_MAX_ANSWER_LENGTH, 10);
-            // HF widens spans with its tokenizer's word ids, which our Encoding lacks; white-space words agree on
-            // these records (the others differ by the widening alone, see the module README).
-            for (String id : List.of("pipe-00", "pipe-01", "pipe-03", "pipe-04", "pipe-05", "pipe-06", "pipe-10",
-                    "pipe-18")) {
-                int i = Integer.parseInt(id.substring(5));
+            // HF widens spans to its tokenizer's words within the window; ours to white-space words within the
+            // window. The two differ on pipe-08 and pipe-17 (a word HF splits), which also shifts which candidates
+            // merge, so the summed score agrees on 13 records. Offsets are code points, as Python counts.
+            Set<String> otherWords = Set.of("pipe-08", "pipe-17");
+            Set<String> sameScore = Set.of("pipe-00", "pipe-01", "pipe-03", "pipe-04", "pipe-05", "pipe-06", "pipe-07",
+                    "pipe-10", "pipe-14", "pipe-15", "pipe-16", "pipe-18", "pipe-19");
+            for (int i = 0; i < records.size(); i++) {
                 JsonNode r = records.get(i);
+                String id = r.get("id").asText();
+                if (otherWords.contains(id)) {
+                    continue;
+                }
                 SpanDecoder.Answer a = ranked.get(i).get(0);
+                String context = r.get("context").asText();
                 assertEquals(r.get("answer").asText(), a.text(), id);
-                assertEquals(r.get("start").asInt(), a.start(), id + " start");
-                assertEquals(r.get("end").asInt(), a.end(), id + " end");
-                double expected = r.get("score").asDouble();
-                assertTrue(Math.abs(a.score() - expected) <= 1e-3 * expected, id + " score " + a.score() + " vs " + expected);
+                assertEquals(r.get("start").asInt(), context.codePointCount(0, a.start()), id + " start");
+                assertEquals(r.get("end").asInt(), context.codePointCount(0, a.end()), id + " end");
+                if (sameScore.contains(id)) {
+                    double expected = r.get("score").asDouble();
+                    assertTrue(Math.abs(a.score() - expected) <= 1e-5 * expected, id + " score " + a.score() + " vs " + expected);
+                }
             }
         }
     }
