@@ -39,9 +39,14 @@ import picocli.CommandLine.Option;
             "Example: ./albert train finetune --init models/pretrained --dataset uci-sentiment --out models/sentiment"})
 final class FinetuneCommand implements Callable<Integer> {
 
-    @Option(names = "--init", required = true, paramLabel = "DIR",
+    @Option(names = "--init", paramLabel = "DIR",
             description = "Checkpoint to start from (pretrained, or a classifier to train further).")
     Path init;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Instead of --init: a config.json whose model starts from random weights (the ablation "
+                    + "without pretraining); needs --vocab.")
+    Path config;
 
     @Option(names = "--vocab", paramLabel = "FILE", description = "spiece.model. Default: <init>/spiece.model.")
     Path vocab;
@@ -79,6 +84,13 @@ final class FinetuneCommand implements Callable<Integer> {
         if ((train == null) == (data.dataset == null)) {
             throw new IllegalArgumentException("give exactly one of --train FILE or --dataset NAME");
         }
+        if ((init == null) == (config == null)) {
+            throw new IllegalArgumentException("give exactly one of --init DIR (a checkpoint) or --config FILE "
+                    + "(random weights)");
+        }
+        if (vocab == null && init == null) {
+            throw new IllegalArgumentException("--config needs --vocab spiece.model");
+        }
         Path spiece = vocab != null ? vocab : init.resolve(OnnxExporter.VOCABULARY_FILE);
         AlbertTokenizer tokenizer = AlbertTokenizer.fromSpieceModel(spiece);
         List<LabeledText> trainTexts;
@@ -98,11 +110,11 @@ final class FinetuneCommand implements Callable<Integer> {
             trainTexts = split.rest();
             validationTexts = split.held();
         }
-        AlbertConfig base = HfCheckpoint.config(init);
+        AlbertConfig base = init != null ? HfCheckpoint.config(init) : AlbertConfig.read(config);
         List<String> labels = labels(base, trainTexts);
         Map<String, Integer> labelIds = new LinkedHashMap<>();
         labels.forEach(l -> labelIds.put(l, labelIds.size()));
-        AlbertConfig config = base.toBuilder().id2label(labels).build();
+        AlbertConfig modelConfig = base.toBuilder().id2label(labels).build();
         System.err.printf("train %d, validation %d, test %d examples; labels %s%n", trainTexts.size(),
                 validationTexts.size(), testTexts.size(), labels);
 
@@ -112,7 +124,9 @@ final class FinetuneCommand implements Callable<Integer> {
         FineTuning.Result<ClassificationMetrics> result;
         try (NDManager manager = NDManager.newBaseManager();
                 TrainingReport report = new TrainingReport(out, System.err)) {
-            try (AlbertModel model = HfCheckpoint.load(init, config, AlbertTask.SEQUENCE_CLASSIFICATION, seed, manager)) {
+            try (AlbertModel model = init != null
+                    ? HfCheckpoint.load(init, modelConfig, AlbertTask.SEQUENCE_CLASSIFICATION, seed, manager)
+                    : AlbertModel.initialize(modelConfig, AlbertTask.SEQUENCE_CLASSIFICATION, seed, manager)) {
                 result = FineTuning.<ClassificationBatch, ClassificationMetrics>builder().model(model)
                         .objective(new ClassificationObjective()).train(trainData, trainData.batchesPerEpoch())
                         .evaluator(m -> ClassificationObjective.evaluate(m, validationData), ClassificationMetrics::macroF1)

@@ -53,6 +53,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--heads", defaultValue = "4") int heads;
     @Option(names = "--intermediate-size", defaultValue = "1024") int intermediateSize;
 
+    @Option(names = "--no-sop", description = "Masked LM only (an AlbertForMaskedLM), the ablation without "
+            + "sentence-order prediction.")
+    boolean noSop;
+
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--steps", defaultValue = "10000") long steps;
     @Option(names = "--batch-size", defaultValue = "32") int batchSize;
@@ -91,11 +95,12 @@ final class PretrainCommand implements Callable<Integer> {
         }
         PretrainingData batches = new PretrainingData(tokens, PretrainingCorpus.vocabulary(tokenizer), maxLength,
                 batchSize, seed);
+        AlbertTask task = noSop ? AlbertTask.MASKED_LM : AlbertTask.PRETRAINING;
         System.err.printf("%d documents, %,d pieces, %d batches an epoch; model %,d parameters%n", tokens.size(),
-                pieces, batches.batchesPerEpoch(), AlbertModel.parameterCount(modelConfig, AlbertTask.PRETRAINING));
+                pieces, batches.batchesPerEpoch(), AlbertModel.parameterCount(modelConfig, task));
         Files.createDirectories(out);
         try (NDManager manager = NDManager.newBaseManager();
-                AlbertModel model = AlbertModel.initialize(modelConfig, AlbertTask.PRETRAINING, seed, manager);
+                AlbertModel model = AlbertModel.initialize(modelConfig, task, seed, manager);
                 TrainingReport report = new TrainingReport(out, System.err);
                 TrainingLoop<PretrainingBatch> loop = TrainingLoop.<PretrainingBatch>builder().model(model)
                         .objective(new PretrainingObjective())

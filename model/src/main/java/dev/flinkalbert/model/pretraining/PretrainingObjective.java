@@ -5,14 +5,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.flinkalbert.model.AlbertModel;
+import dev.flinkalbert.model.AlbertTask;
 import dev.flinkalbert.model.training.Losses;
 import dev.flinkalbert.model.training.Objective;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * ALBERT's pretraining loss: masked-LM cross-entropy over the masked positions plus sentence-order cross-entropy.
- * The MLM head runs only on the masked positions (about 15% of the tokens), which saves most of the V-wide output.
+ * ALBERT's pretraining loss: masked-LM cross-entropy over the masked positions plus sentence-order cross-entropy
+ * ({@link AlbertTask#PRETRAINING}); a {@link AlbertTask#MASKED_LM} model trains on masked LM alone (the ablation
+ * without SOP). The MLM head runs only on the masked positions (about 15% of the tokens), which saves most of the
+ * V-wide output.
  */
 public final class PretrainingObjective implements Objective<PretrainingBatch> {
 
@@ -27,10 +30,13 @@ public final class PretrainingObjective implements Objective<PretrainingBatch> {
         // rows of the flattened hidden states, through the embedding lookup so gradients reach them
         NDArray picked = positions.getNDArrayInternal().embedding(positions, hidden, SparseFormat.DENSE).get(0);
         NDArray mlm = Losses.crossEntropy(model.maskedLmLogits(picked), m.create(batch.maskedLabels()));
-        NDArray sop = Losses.crossEntropy(model.sentenceOrderLogits(enc.pooledOutput(), training),
-                m.create(batch.sentenceOrderLabels()));
         Map<String, NDArray> parts = new LinkedHashMap<>();
         parts.put("mlm", mlm);
+        if (model.task() != AlbertTask.PRETRAINING) {
+            return new Loss(mlm, parts);
+        }
+        NDArray sop = Losses.crossEntropy(model.sentenceOrderLogits(enc.pooledOutput(), training),
+                m.create(batch.sentenceOrderLabels()));
         parts.put("sop", sop);
         return new Loss(mlm.add(sop), parts);
     }

@@ -83,6 +83,20 @@ class TrainCliTest {
     }
 
     @Test
+    void finetunesFromRandomWeightsForTheAblation(@TempDir Path dir) throws Exception {
+        Path tiny = Fixtures.require("hf-albert-tiny/base");
+        Files.write(dir.resolve("train.jsonl"), List.of("{\"text\":\"good\",\"label\":\"pos\"}",
+                "{\"text\":\"bad\",\"label\":\"neg\"}", "{\"text\":\"fine\",\"label\":\"pos\"}",
+                "{\"text\":\"awful\",\"label\":\"neg\"}"));
+        assertEquals(0, run("finetune", "--config", tiny.resolve("config.json").toString(), "--vocab",
+                tiny.resolve("spiece.model").toString(), "--train", dir.resolve("train.jsonl").toString(),
+                "--validation", dir.resolve("train.jsonl").toString(), "--epochs", "1", "--out",
+                dir.resolve("scratch").toString()));
+        assertEquals(List.of("neg", "pos"), HfCheckpoint.config(dir.resolve("scratch")).id2label());
+        assertTrue(Files.isRegularFile(dir.resolve("scratch/model.onnx")));
+    }
+
+    @Test
     void misuseGivesOneClearError() {
         StringWriter err = new StringWriter();
         int code = TrainCli.commandLine().setErr(new PrintWriter(err)).execute("finetune", "--init", "/nonexistent",

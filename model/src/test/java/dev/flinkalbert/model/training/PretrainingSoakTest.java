@@ -103,6 +103,18 @@ class PretrainingSoakTest {
         assertTrue(mean(metrics.subList(280, 300), "sop") < 0.75, "sentence-order loss diverged");
     }
 
+    @Test
+    void maskedLmAloneTrainsWithoutTheSentenceOrderHead() throws Exception {
+        List<StepMetrics> metrics = new ArrayList<>();
+        try (AlbertModel model = AlbertModel.initialize(config(), AlbertTask.MASKED_LM, 1L, manager);
+                TrainingLoop<PretrainingBatch> loop = loop(model, 20, 1, metrics, null)) {
+            loop.run(data());
+        }
+        assertEquals(List.of("mlm"), List.copyOf(metrics.get(0).parts().keySet()));
+        metrics.forEach(m -> assertEquals(m.parts().get("mlm"), m.loss(), 1e-6));
+        assertTrue(mean(metrics.subList(15, 20), "mlm") < mean(metrics.subList(0, 5), "mlm"));
+    }
+
     private static double mean(List<StepMetrics> metrics, String part) {
         return metrics.stream().mapToDouble(m -> m.parts().get(part)).average().orElseThrow();
     }
