@@ -37,6 +37,9 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     TokenizerSource source;
 
@@ -65,14 +68,14 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (repeats < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be >= 1");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--repeats must be >= 1");
         }
         List<String> texts = readTexts(input);
         if (texts.isEmpty()) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), input + " has no \"text\" lines");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), input + " has no \"text\" lines");
         }
         long bytes = texts.stream().mapToLong(t -> t.getBytes(StandardCharsets.UTF_8).length).sum();
-        AlbertTokenizer ours = source.load();
+        AlbertTokenizer ours = source.load(spec.commandLine());
         try (HuggingFaceTokenizer rust = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(tokenizerJson)
                 .optAddSpecialTokens(true)

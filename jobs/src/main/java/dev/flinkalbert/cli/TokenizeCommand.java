@@ -35,6 +35,9 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin
     TokenizerSource source;
 
@@ -53,9 +56,9 @@ public final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (stride != null && maxLength == null) {
             throw new picocli.CommandLine.ParameterException(
-                    new picocli.CommandLine(this), "--stride needs --max-length (the window size)");
+                    spec.commandLine(), "--stride needs --max-length (the window size)");
         }
-        AlbertTokenizer tokenizer = source.load();
+        AlbertTokenizer tokenizer = source.load(spec.commandLine());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {

@@ -3,6 +3,7 @@ package dev.flinkalbert.cli;
 import dev.flinkalbert.tokenizer.AlbertTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
@@ -20,14 +21,14 @@ final class TokenizerSource {
         Path modelDir;
     }
 
-    AlbertTokenizer load() throws IOException {
-        return choice.spiece != null
-                ? AlbertTokenizer.fromSpieceModel(choice.spiece)
-                : AlbertTokenizer.fromModelDirectory(choice.modelDir);
-    }
-
-    /** The file or directory named on the command line, for messages. */
-    Path path() {
-        return choice.spiece != null ? choice.spiece : choice.modelDir;
+    /** Loads the tokenizer; a missing or unusable model is a usage error with one clear message. */
+    AlbertTokenizer load(CommandLine commandLine) {
+        try {
+            return choice.spiece != null
+                    ? AlbertTokenizer.fromSpieceModel(choice.spiece)
+                    : AlbertTokenizer.fromModelDirectory(choice.modelDir);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(commandLine, "cannot load the tokenizer: " + e.getMessage());
+        }
     }
 }

@@ -17,6 +17,7 @@ import dev.flinkalbert.tokenizer.processor.Tokens;
 import dev.flinkalbert.tokenizer.processor.TruncationRule;
 import dev.flinkalbert.tokenizer.sentencepiece.SentencePieceModel;
 import dev.flinkalbert.tokenizer.sentencepiece.SentencePieceModel.PieceType;
+import dev.flinkalbert.tokenizer.sentencepiece.TokenizerJsonModel;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -83,9 +84,8 @@ public final class AlbertTokenizer {
         List<byte[]> userKeys = new ArrayList<>();
         List<Integer> userValues = new ArrayList<>();
         float[] scores = new float[n];
-        byte[] kinds = new byte[n];
+        boolean[] unused = new boolean[n];
         float minScore = Float.MAX_VALUE;
-        float maxScore = Float.MIN_NORMAL; // C's FLT_MIN, as sentencepiece starts it
         for (int id = 0; id < n; id++) {
             PieceType type = model.type(id);
             scores[id] = model.score(id);
@@ -100,16 +100,13 @@ public final class AlbertTokenizer {
                     continue;
                 case NORMAL:
                     minScore = Math.min(minScore, scores[id]);
-                    maxScore = Math.max(maxScore, scores[id]);
-                    kinds[id] = Unigram.NORMAL;
                     break;
                 case USER_DEFINED:
-                    kinds[id] = Unigram.USER_DEFINED;
                     userKeys.add(model.piece(id).getBytes(StandardCharsets.UTF_8));
                     userValues.add(id);
                     break;
                 case UNUSED:
-                    kinds[id] = Unigram.UNUSED;
+                    unused[id] = true;
                     break;
                 default:
                     throw new IllegalArgumentException("unknown piece type " + type);
@@ -126,7 +123,7 @@ public final class AlbertTokenizer {
         this.unkId = unk;
         DoubleArrayTrie trie = DoubleArrayTrie.build(
                 keys.toArray(new byte[0][]), values.stream().mapToInt(Integer::intValue).toArray());
-        this.unigram = new Unigram(trie, scores, kinds, unk, minScore, maxScore);
+        this.unigram = new Unigram(trie, scores, unused, unk, minScore);
         this.spNormalizer = new SentencePieceNormalizer(
                 PrecompiledCharsmap.parse(model.precompiledCharsmap()),
                 DoubleArrayTrie.build(userKeys.toArray(new byte[0][]), userValues.stream().mapToInt(Integer::intValue).toArray()),
@@ -158,19 +155,37 @@ public final class AlbertTokenizer {
         return id;
     }
 
-    /** Loads {@code spiece.model} from a model directory (a directory with only a tokenizer.json is refused). */
+    /**
+     * Loads a model directory's {@code spiece.model}, else its HF {@code tokenizer.json} (see
+     * {@link #fromTokenizerJson} for what that loses).
+     */
     public static AlbertTokenizer fromModelDirectory(Path dir) throws IOException {
         Objects.requireNonNull(dir, "dir");
         Path spiece = dir.resolve(SPIECE_MODEL);
         if (Files.isRegularFile(spiece)) {
             return fromSpieceModel(spiece);
         }
-        if (Files.isRegularFile(dir.resolve(TOKENIZER_JSON))) {
-            throw new IOException(dir + " has a " + TOKENIZER_JSON + " but no " + SPIECE_MODEL
-                    + "; the ALBERT tokenizer needs the SentencePiece model: copy the model's spiece.model there");
+        Path json = dir.resolve(TOKENIZER_JSON);
+        if (Files.isRegularFile(json)) {
+            return fromTokenizerJson(json);
         }
-        throw new NoSuchFileException(spiece.toString(), null,
-                "no " + SPIECE_MODEL + " in the model directory; point to a directory holding the ALBERT spiece.model");
+        throw new NoSuchFileException(spiece.toString(), null, "the model directory has neither " + SPIECE_MODEL
+                + " nor " + TOKENIZER_JSON + "; point to a directory holding the ALBERT spiece.model");
+    }
+
+    /**
+     * Loads the unigram model inside an HF {@code tokenizer.json} of an ALBERT vocabulary. The slow-tokenizer
+     * pipeline is the same, but such files give pieces ending in a digit and a comma the score -100, so a few texts
+     * with numbers like {@code 9,} can segment differently from {@code spiece.model}: prefer that file.
+     */
+    public static AlbertTokenizer fromTokenizerJson(Path tokenizerJson) throws IOException {
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        SentencePieceModel model = TokenizerJsonModel.read(tokenizerJson);
+        try {
+            return new AlbertTokenizer(model);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(tokenizerJson + ": " + e.getMessage(), e);
+        }
     }
 
     /** Loads a SentencePiece unigram model file ({@code spiece.model}). */
@@ -366,7 +381,7 @@ public final class AlbertTokenizer {
             if (e - s >= 2 && bytes[e - 1] == ',' && tables.isDigit(codePointBefore(bytes, e - 1))) {
                 splitDigitComma(norm, s, e, ws, out, surfaces);
             } else {
-                out.add(pieces.id(p), norm.start(s), norm.end(e - 1));
+                out.add(pieces.id(p), norm.spanStart(s, e), norm.spanEnd(s, e));
                 if (surfaces != null) {
                     surfaces.add(norm.toString(s, e));
                 }
@@ -387,7 +402,7 @@ public final class AlbertTokenizer {
             int len = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
             int cp = decode(bytes, i, len);
             if (cp != 0x2581) {
-                sub.append(cp, norm.start(i), norm.end(i + len - 1));
+                sub.append(cp, norm.start(i), norm.end(i + len - 1), norm.isMark(i));
             }
             i += len;
         }
@@ -409,7 +424,7 @@ public final class AlbertTokenizer {
                 int found = unigram.trie().get(sb, ps, pe);
                 id = found < 0 ? unkId : found;
             }
-            out.add(id, subNorm.start(ps), subNorm.end(pe - 1));
+            out.add(id, subNorm.spanStart(ps, pe), subNorm.spanEnd(ps, pe));
             if (surfaces != null) {
                 surfaces.add(subNorm.toString(ps, pe));
             }

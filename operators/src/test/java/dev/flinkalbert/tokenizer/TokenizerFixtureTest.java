@@ -1,6 +1,8 @@
 package dev.flinkalbert.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,25 +10,39 @@ import dev.flinkalbert.testing.Fixtures;
 import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The 2,000 dev vectors made by transformers' slow AlbertTokenizer on sentencepiece 0.2.2: all must match. */
+/**
+ * The 2,000 dev vectors made by transformers' slow AlbertTokenizer on sentencepiece 0.2.2: all must match, from
+ * {@code spiece.model} and from a model directory that only has an HF {@code tokenizer.json}.
+ */
 class TokenizerFixtureTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static AlbertTokenizer tokenizer;
-
-    @BeforeAll
-    static void load() throws Exception {
-        tokenizer = AlbertTokenizer.fromSpieceModel(Fixtures.require("albert-base-v2/spiece.model"));
-    }
 
     @Test
     void everyDevVectorMatchesTheSlowTokenizer() throws Exception {
+        check(AlbertTokenizer.fromSpieceModel(Fixtures.require("albert-base-v2/spiece.model")));
+    }
+
+    @Test
+    void aModelDirectoryWithOnlyTokenizerJsonGivesTheSameIds(@TempDir Path dir) throws Exception {
+        Files.copy(Fixtures.require("albert-base-v2/tokenizer.paraphrase-albert-small-v2.json"), dir.resolve("tokenizer.json"));
+        check(AlbertTokenizer.fromModelDirectory(dir));
+    }
+
+    @Test
+    void aDirectoryWithoutModelNamesWhatIsMissing(@TempDir Path dir) {
+        Exception e = assertThrows(java.io.IOException.class, () -> AlbertTokenizer.fromModelDirectory(dir));
+        assertTrue(e.getMessage().contains("spiece.model"), e.getMessage());
+    }
+
+    private static void check(AlbertTokenizer tokenizer) throws Exception {
         List<String> failures = new ArrayList<>();
         int total = 0;
         try (BufferedReader r = Files.newBufferedReader(

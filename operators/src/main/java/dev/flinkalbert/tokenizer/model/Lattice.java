@@ -3,14 +3,14 @@ package dev.flinkalbert.tokenizer.model;
 /** The Viterbi scratch of {@link Unigram}: best path score, start and piece per end position. One per thread. */
 public final class Lattice {
 
-    double[] score = new double[256];
+    float[] score = new float[256];
     int[] start = new int[256];
     int[] id = new int[256];
 
     void ensure(int positions) {
         if (positions > score.length) {
             int c = Math.max(positions, score.length * 2);
-            score = new double[c];
+            score = new float[c];
             start = new int[c];
             id = new int[c];
         }

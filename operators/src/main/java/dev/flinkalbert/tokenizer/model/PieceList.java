@@ -47,10 +47,6 @@ public final class PieceList {
         starts[size - 1] = start;
     }
 
-    /** Appends a piece (for stages that rewrite pieces, such as ALBERT's digit-comma rule). */
-    public void append(int start, int end, int id) {
-        add(start, end, id);
-    }
 
     /** Reverses the order of the pieces (the lattice is read back to front). */
     void reverse() {

@@ -23,8 +23,6 @@ public final class AlbertPreprocess implements Normalizer {
         UnicodeTables.CodePointMapping decompose = tables.decomposeLower();
         boolean sigma = false;
         boolean pendingSpace = false;
-        // Index of the first of the marks that open the current word, whose span is still to be set, or -1.
-        int[] openingMarks = {-1};
         for (int i = from; i < to; i++) {
             int cp = in.codePoint(i);
             if (tables.isSpace(cp)) {
@@ -34,7 +32,6 @@ public final class AlbertPreprocess implements Normalizer {
             if (pendingSpace) {
                 // The joining space stands for the next word's start, as HF's Metaspace aligns its '▁'.
                 out.append(' ', in.start(i), in.end(i));
-                openingMarks[0] = -1;
                 pendingSpace = false;
             }
             int start = in.start(i);
@@ -42,71 +39,32 @@ public final class AlbertPreprocess implements Normalizer {
             if ((cp == '`' || cp == '\'') && i + 1 < to && in.codePoint(i + 1) == cp) {
                 // HF's Replace aligns the new quote with the second of the two characters.
                 out.append('"', in.start(i + 1), in.end(i + 1));
-                resolveOpeningMarks(out, openingMarks);
                 i++;
                 continue;
             }
             if (cp < 0x80) {
                 out.append(cp, start, end);
-                resolveOpeningMarks(out, openingMarks);
                 continue;
             }
             if (UnicodeTables.isHangulSyllable(cp)) {
                 appendHangul(cp, start, end, out);
-                resolveOpeningMarks(out, openingMarks);
                 continue;
             }
             int entry = decompose.entry(cp);
             if (entry == 0) {
-                emit(cp, start, end, out, outFrom, openingMarks);
+                out.append(cp, start, end, tables.isHfMark(cp));
                 continue;
             }
             for (int k = 0, n = UnicodeTables.CodePointMapping.length(entry); k < n; k++) {
                 int d = decompose.codePoint(entry, k);
                 sigma |= d == UnicodeTables.CAPITAL_SIGMA;
-                emit(d, start, end, out, outFrom, openingMarks);
+                // Marks of combining class 0 stay (HF's StripAccents removes them): flagged, for token spans.
+                out.append(d, start, end, tables.isHfMark(d));
             }
         }
         if (sigma) {
             resolveCapitalSigmas(out, outFrom);
         }
-    }
-
-    /**
-     * Appends one non-ASCII code point. Marks of combining class 0 stay here but HF's StripAccents removes them,
-     * so, for token spans to match HF's where the ids agree, a mark takes the span of the character it sits on, or,
-     * opening a word, of the first character after it.
-     */
-    private void emit(int cp, int start, int end, AlignedText out, int outFrom, int[] openingMarks) {
-        if (!tables.isMark(cp)) {
-            out.append(cp, start, end);
-            if (cp == ' ') {
-                openingMarks[0] = -1;
-            } else {
-                resolveOpeningMarks(out, openingMarks);
-            }
-            return;
-        }
-        int prev = out.length() - 1;
-        if (prev >= outFrom && out.codePoint(prev) != ' ') {
-            out.append(cp, out.start(prev), out.end(prev));
-        } else {
-            out.append(cp, start, end);
-            openingMarks[0] = out.length() - 1;
-        }
-    }
-
-    /** Gives the marks that opened the word the span of the character just appended after them. */
-    private static void resolveOpeningMarks(AlignedText out, int[] openingMarks) {
-        int first = openingMarks[0];
-        if (first < 0) {
-            return;
-        }
-        int last = out.length() - 1;
-        for (int k = first; k < last; k++) {
-            out.setSpan(k, out.start(last), out.end(last));
-        }
-        openingMarks[0] = -1;
     }
 
     private static void appendHangul(int cp, int start, int end, AlignedText out) {

@@ -12,6 +12,7 @@ public final class AlignedBytes {
     private byte[] bytes;
     private int[] starts;
     private int[] ends;
+    private boolean[] marks;
     private int length;
 
     public AlignedBytes(int capacity) {
@@ -19,6 +20,7 @@ public final class AlignedBytes {
         bytes = new byte[c];
         starts = new int[c];
         ends = new int[c];
+        marks = new boolean[c];
     }
 
     public void clear() {
@@ -42,16 +44,42 @@ public final class AlignedBytes {
         return ends[i];
     }
 
+    /** Whether the byte belongs to a mark HF's StripAccents would remove (see {@link AlignedText#isMark}). */
+    public boolean isMark(int i) {
+        return marks[i];
+    }
+
+    /** The original-text start of the bytes {@code [from, to)}: that of the first byte not of a mark. */
+    public int spanStart(int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (!marks[i]) {
+                return starts[i];
+            }
+        }
+        return starts[from];
+    }
+
+    /** The original-text end of the bytes {@code [from, to)}: that of the last byte not of a mark. */
+    public int spanEnd(int from, int to) {
+        for (int i = to - 1; i >= from; i--) {
+            if (!marks[i]) {
+                return ends[i];
+            }
+        }
+        return ends[to - 1];
+    }
+
     public int capacity() {
         return bytes.length;
     }
 
-    void append(byte b, int start, int end) {
+    void append(byte b, int start, int end, boolean mark) {
         if (length == bytes.length) {
             reserve(1);
         }
         bytes[length] = b;
         starts[length] = start;
+        marks[length] = mark;
         ends[length++] = end;
     }
 
@@ -71,6 +99,7 @@ public final class AlignedBytes {
             bytes = Arrays.copyOf(bytes, c);
             starts = Arrays.copyOf(starts, c);
             ends = Arrays.copyOf(ends, c);
+            marks = Arrays.copyOf(marks, c);
         }
     }
 

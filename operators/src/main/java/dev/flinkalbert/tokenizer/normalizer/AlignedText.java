@@ -13,6 +13,7 @@ public final class AlignedText {
     private int[] codePoints;
     private int[] starts;
     private int[] ends;
+    private boolean[] marks;
     private int length;
 
     public AlignedText(int capacity) {
@@ -20,6 +21,7 @@ public final class AlignedText {
         codePoints = new int[c];
         starts = new int[c];
         ends = new int[c];
+        marks = new boolean[c];
     }
 
     /** Loads {@code text} as code points; a lone surrogate becomes U+FFFD, as a UTF-8 encoder would make it. */
@@ -32,6 +34,7 @@ public final class AlignedText {
             if (c < 0x80) {
                 codePoints[length] = c;
                 starts[length] = i;
+                marks[length] = false;
                 ends[length++] = ++i;
                 continue;
             }
@@ -39,6 +42,7 @@ public final class AlignedText {
             int width = Character.charCount(cp);
             codePoints[length] = Character.isSurrogate((char) cp) && cp <= 0xFFFF ? 0xFFFD : cp;
             starts[length] = i;
+            marks[length] = false;
             ends[length++] = i + width;
             i += width;
         }
@@ -68,17 +72,25 @@ public final class AlignedText {
         codePoints[i] = cp;
     }
 
-    public void setSpan(int i, int start, int end) {
-        starts[i] = start;
-        ends[i] = end;
+    /**
+     * Whether the code point is a mark that the reference keeps but HF's StripAccents removes: spans of tokens
+     * leave such marks out at either end, as HF's do.
+     */
+    public boolean isMark(int i) {
+        return marks[i];
     }
 
     public void append(int cp, int start, int end) {
+        append(cp, start, end, false);
+    }
+
+    public void append(int cp, int start, int end, boolean mark) {
         if (length == codePoints.length) {
             ensureCapacity(length + 1);
         }
         codePoints[length] = cp;
         starts[length] = start;
+        marks[length] = mark;
         ends[length++] = end;
     }
 
@@ -98,6 +110,7 @@ public final class AlignedText {
             codePoints = Arrays.copyOf(codePoints, c);
             starts = Arrays.copyOf(starts, c);
             ends = Arrays.copyOf(ends, c);
+            marks = Arrays.copyOf(marks, c);
         }
     }
 

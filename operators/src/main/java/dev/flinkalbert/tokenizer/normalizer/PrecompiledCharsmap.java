@@ -40,10 +40,6 @@ public final class PrecompiledCharsmap {
         return new PrecompiledCharsmap(units, replacements);
     }
 
-    public boolean isEmpty() {
-        return units.length == 0;
-    }
-
     /**
      * The longest rule matching a prefix of {@code text[from, to)}: returns {@code length << 32 | replacementOffset}
      * (the replacement runs from that offset of {@link #replacements()} to the next NUL), or -1 when none matches.

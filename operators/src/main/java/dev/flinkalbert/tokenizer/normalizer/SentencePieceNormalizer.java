@@ -8,8 +8,8 @@ import dev.flinkalbert.tokenizer.model.DoubleArrayTrie;
  * and trailing spaces are dropped, a dummy-prefix {@code ▁} is added and every space becomes {@code ▁}.
  *
  * <p>Spans: a rule's output bytes carry the span of everything the rule consumed; a {@code ▁} that stands for a
- * space or the dummy prefix carries the span of the character after it (HF's Metaspace convention, so a
- * {@code ▁word} token's span excludes the space before it).
+ * space or the dummy prefix carries the span of the character after it that is not a mark (HF's Metaspace
+ * convention, so a {@code ▁word} token's span excludes the space before it).
  */
 public final class SentencePieceNormalizer {
 
@@ -87,6 +87,7 @@ public final class SentencePieceNormalizer {
             int r = (int) m;
             int start = scratch.start(pos);
             int end = scratch.end(pos + consumed - 1);
+            boolean mark = scratch.isMark(pos) && scratch.isMark(pos + consumed - 1);
             byte[] src;
             int from;
             int to;
@@ -112,7 +113,7 @@ public final class SentencePieceNormalizer {
                     if (src[k] == SPACE && escapeWhitespaces) {
                         appendSpace(output);
                     } else {
-                        output.append(src[k], start, end);
+                        output.append(src[k], start, end, mark);
                     }
                 }
                 prevSpace = src[to - 1] == SPACE;
@@ -137,10 +138,32 @@ public final class SentencePieceNormalizer {
             }
             output.truncate(len);
         }
-        // A space symbol stands for the start of what follows it.
-        for (int i = output.length() - 2; i >= 0; i--) {
+        // A space symbol stands for the start of the word after it: its first character that is not a mark, else
+        // its first character.
+        int wordStart = FOLLOWING;
+        int wordEnd = FOLLOWING;
+        int letterStart = FOLLOWING;
+        int letterEnd = FOLLOWING;
+        boolean inSpace = false;
+        for (int i = output.length() - 1; i >= 0; i--) {
             if (output.start(i) == FOLLOWING) {
-                output.setSpan(i, output.start(i + 1), output.end(i + 1));
+                if (letterStart != FOLLOWING) {
+                    output.setSpan(i, letterStart, letterEnd);
+                } else {
+                    output.setSpan(i, wordStart, wordEnd);
+                }
+                inSpace = true;
+                continue;
+            }
+            if (inSpace) {
+                letterStart = FOLLOWING;
+                inSpace = false;
+            }
+            wordStart = output.start(i);
+            wordEnd = output.end(i);
+            if (!output.isMark(i)) {
+                letterStart = wordStart;
+                letterEnd = wordEnd;
             }
         }
     }
@@ -148,10 +171,10 @@ public final class SentencePieceNormalizer {
     private void appendSpace(AlignedBytes output) {
         if (escapeWhitespaces) {
             for (byte b : SPACE_SYMBOL) {
-                output.append(b, FOLLOWING, FOLLOWING);
+                output.append(b, FOLLOWING, FOLLOWING, false);
             }
         } else {
-            output.append(SPACE, FOLLOWING, FOLLOWING);
+            output.append(SPACE, FOLLOWING, FOLLOWING, false);
         }
     }
 
@@ -190,20 +213,21 @@ public final class SentencePieceNormalizer {
             int cp = text.codePoint(i);
             int s = text.start(i);
             int e = text.end(i);
+            boolean m = text.isMark(i);
             if (cp < 0x80) {
-                out.append((byte) cp, s, e);
+                out.append((byte) cp, s, e, m);
             } else if (cp < 0x800) {
-                out.append((byte) (0xC0 | cp >>> 6), s, e);
-                out.append((byte) (0x80 | cp & 0x3F), s, e);
+                out.append((byte) (0xC0 | cp >>> 6), s, e, m);
+                out.append((byte) (0x80 | cp & 0x3F), s, e, m);
             } else if (cp < 0x10000) {
-                out.append((byte) (0xE0 | cp >>> 12), s, e);
-                out.append((byte) (0x80 | cp >>> 6 & 0x3F), s, e);
-                out.append((byte) (0x80 | cp & 0x3F), s, e);
+                out.append((byte) (0xE0 | cp >>> 12), s, e, m);
+                out.append((byte) (0x80 | cp >>> 6 & 0x3F), s, e, m);
+                out.append((byte) (0x80 | cp & 0x3F), s, e, m);
             } else {
-                out.append((byte) (0xF0 | cp >>> 18), s, e);
-                out.append((byte) (0x80 | cp >>> 12 & 0x3F), s, e);
-                out.append((byte) (0x80 | cp >>> 6 & 0x3F), s, e);
-                out.append((byte) (0x80 | cp & 0x3F), s, e);
+                out.append((byte) (0xF0 | cp >>> 18), s, e, m);
+                out.append((byte) (0x80 | cp >>> 12 & 0x3F), s, e, m);
+                out.append((byte) (0x80 | cp >>> 6 & 0x3F), s, e, m);
+                out.append((byte) (0x80 | cp & 0x3F), s, e, m);
             }
         }
     }

@@ -96,8 +96,11 @@ public final class UnicodeTables {
         return caseIgnorable.contains(cp);
     }
 
-    /** General category Mn, Mc or Me (which HF tokenizers' StripAccents removes, unlike the reference). */
-    public boolean isMark(int cp) {
+    /**
+     * A mark that HF tokenizers' StripAccents removes (general category M as of Unicode 9.0, its tables' version),
+     * where the reference keeps every mark of combining class 0: token spans leave these out, as HF's do.
+     */
+    public boolean isHfMark(int cp) {
         return mark.contains(cp);
     }
 

@@ -3,6 +3,7 @@ package dev.flinkalbert.tokenizer.sentencepiece;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,10 @@ public final class SentencePieceModel {
     }
 
     public static SentencePieceModel read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null,
+                    "no SentencePiece model there; give the ALBERT model's spiece.model (or its model directory)");
+        }
         try {
             return parse(Files.readAllBytes(file));
         } catch (IllegalArgumentException e) {
@@ -140,6 +145,20 @@ public final class SentencePieceModel {
                 default: n.skip(tag);
             }
         }
+    }
+
+    /**
+     * A model from parts read elsewhere (an HF {@code tokenizer.json}); whitespace handling is SentencePiece's
+     * default (dummy prefix, extra whitespace removed, spaces escaped).
+     */
+    static SentencePieceModel of(List<String> pieces, List<Float> scores, List<PieceType> types, byte[] charsmap, String name) {
+        Builder b = new Builder();
+        b.pieces.addAll(pieces);
+        b.scores.addAll(scores);
+        b.types.addAll(types);
+        b.charsmap = charsmap;
+        b.normalizerName = name;
+        return new SentencePieceModel(b);
     }
 
     public int size() {

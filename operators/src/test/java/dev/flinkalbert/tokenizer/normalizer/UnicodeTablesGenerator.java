@@ -63,7 +63,7 @@ public final class UnicodeTablesGenerator {
             writeSet(out, UnicodeTablesGenerator::pythonIsDigit);
             writeSet(out, cp -> UCharacter.hasBinaryProperty(cp, UProperty.CASED));
             writeSet(out, cp -> UCharacter.hasBinaryProperty(cp, UProperty.CASE_IGNORABLE));
-            writeSet(out, UnicodeTablesGenerator::isMark);
+            writeSet(out, UnicodeTablesGenerator::isHfMark);
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -106,12 +106,20 @@ public final class UnicodeTablesGenerator {
                 || UCharacter.getType(cp) == UCharacter.SPACE_SEPARATOR;
     }
 
-    /** General category Mn, Mc or Me: what HF tokenizers' StripAccents removes. */
-    static boolean isMark(int cp) {
+    /**
+     * What HF tokenizers' StripAccents removes: general category Mn, Mc or Me in the Unicode 9.0 tables of its
+     * unicode-normalization crate, taken as marks of Unicode 14 that Unicode 9.0 already had (checked with the Rust
+     * tokenizer on every mark of class 0: all of age 9.0 or older are removed, all newer kept, except U+111C9, a
+     * punctuation mark until Unicode 11).
+     */
+    static boolean isHfMark(int cp) {
         int type = UCharacter.getType(cp);
-        return type == UCharacter.NON_SPACING_MARK || type == UCharacter.ENCLOSING_MARK
+        boolean mark = type == UCharacter.NON_SPACING_MARK || type == UCharacter.ENCLOSING_MARK
                 || type == UCharacter.COMBINING_SPACING_MARK;
+        return mark && UCharacter.getAge(cp).compareTo(HF_UNICODE_VERSION) <= 0;
     }
+
+    static final VersionInfo HF_UNICODE_VERSION = VersionInfo.getInstance(9, 0);
 
     static boolean pythonIsDigit(int cp) {
         int type = UCharacter.getIntPropertyValue(cp, UProperty.NUMERIC_TYPE);

@@ -49,7 +49,7 @@ class UnicodeTablesTest {
                     || t.isDigit(cp) != UnicodeTablesGenerator.pythonIsDigit(cp)
                     || t.isCased(cp) != UCharacter.hasBinaryProperty(cp, UProperty.CASED)
                     || t.isCaseIgnorable(cp) != UCharacter.hasBinaryProperty(cp, UProperty.CASE_IGNORABLE)
-                    || t.isMark(cp) != UnicodeTablesGenerator.isMark(cp)) {
+                    || t.isHfMark(cp) != UnicodeTablesGenerator.isHfMark(cp)) {
                 wrong.add("properties of U+" + Integer.toHexString(cp));
             }
         }
