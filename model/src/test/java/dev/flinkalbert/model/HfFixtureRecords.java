@@ -1,0 +1,76 @@
+package dev.flinkalbert.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The records of {@code hf-albert-tiny/<model>/expected.jsonl} and helpers to feed them to a model. */
+public final class HfFixtureRecords {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HfFixtureRecords() {}
+
+    public static List<JsonNode> read(Path expectedJsonl) {
+        try (var lines = Files.lines(expectedJsonl)) {
+            return lines.filter(l -> !l.isBlank()).map(HfFixtureRecords::parse).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static long[] longs(JsonNode array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asLong();
+        }
+        return out;
+    }
+
+    public static float[] floats(JsonNode array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) array.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /** One field of several records as a right-padded int64 {@code [B, maxLength]} array (padding 0). */
+    public static NDArray padded(NDManager manager, List<JsonNode> records, String field) {
+        int max = records.stream().mapToInt(r -> r.get(field).size()).max().orElse(0);
+        long[] data = new long[records.size() * max];
+        for (int b = 0; b < records.size(); b++) {
+            long[] row = longs(records.get(b).get(field));
+            System.arraycopy(row, 0, data, b * max, row.length);
+        }
+        return manager.create(data, new ai.djl.ndarray.types.Shape(records.size(), max));
+    }
+
+    public static double maxAbsDiff(float[] expected, float[] actual) {
+        if (expected.length != actual.length) {
+            throw new AssertionError("length " + actual.length + " != expected " + expected.length);
+        }
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            max = Math.max(max, Math.abs((double) expected[i] - actual[i]));
+            if (Float.isNaN(actual[i])) {
+                return Double.NaN;
+            }
+        }
+        return max;
+    }
+}
