@@ -155,6 +155,7 @@ class AlbertTaskTest {
     }
 
     @Test
+    @SuppressWarnings("try") // BatchProcessor.close() may throw anything
     void costIsATokenEstimateCappedAtTheMaximumLength() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
         try (BatchProcessor<TextInput, ClassificationPrediction> processor =
