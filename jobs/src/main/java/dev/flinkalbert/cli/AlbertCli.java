@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            dev.flinkalbert.jobs.ClassifyJob.class,
+            dev.flinkalbert.jobs.EmbedJob.class,
+            dev.flinkalbert.jobs.QaJob.class,
         },
         footer = {
             "",
