@@ -5,6 +5,7 @@ import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.flink.AlbertTransform;
 import dev.flinkalbert.flink.BatchPolicy;
 import dev.flinkalbert.flink.MicroBatching;
+import dev.flinkalbert.inference.AlbertEncoder;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.SessionSettings;
@@ -102,7 +103,7 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             description = "Records per micro-batch (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--flush-batches", defaultValue = "1", paramLabel = "K",
+    @Option(names = "--flush-batches", defaultValue = "" + AlbertTransform.Builder.DEFAULT_FLUSH_BATCHES, paramLabel = "K",
             description = "Flush K batches at once, sorted by length before they are cut (default: ${DEFAULT-VALUE})")
     int flushBatches;
 
@@ -110,7 +111,7 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             description = "Longest wait of a batch's first record (default: ${DEFAULT-VALUE})")
     long lingerMillis;
 
-    @Option(names = "--token-budget", defaultValue = "8192", paramLabel = "TOKENS",
+    @Option(names = "--token-budget", defaultValue = "" + AlbertEncoder.DEFAULT_TOKEN_BUDGET, paramLabel = "TOKENS",
             description = "Most tokens per batch and per ONNX Runtime call (default: ${DEFAULT-VALUE})")
     int tokenBudget;
 
