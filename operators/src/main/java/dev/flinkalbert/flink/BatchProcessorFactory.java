@@ -1,6 +1,7 @@
 package dev.flinkalbert.flink;
 
 import java.io.Serializable;
+import org.apache.flink.api.common.cache.DistributedCache;
 
 /**
  * Creates a {@link BatchProcessor} where it runs: in {@code open()} of each operator subtask, or once per TaskManager
@@ -12,4 +13,13 @@ public interface BatchProcessorFactory<IN, OUT> extends Serializable {
 
     /** Creates the processor; a failure here fails the task at start-up, so say what to fix. */
     BatchProcessor<IN, OUT> create() throws Exception;
+
+    /**
+     * Creates the processor with the job's distributed-cache files at hand, for a model shipped with the job
+     * ({@link ModelLocation#resolve}). The per-subtask operator calls this one; the shared per-TaskManager batcher
+     * calls {@link #create()}, as Flink's async functions have no distributed cache. By default it ignores the files.
+     */
+    default BatchProcessor<IN, OUT> create(DistributedCache jobFiles) throws Exception {
+        return create();
+    }
 }
