@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            DemoCommand.class,
+            ProduceCommand.class,
         },
         footer = {
             "",
