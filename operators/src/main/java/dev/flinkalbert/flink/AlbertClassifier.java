@@ -1,0 +1,103 @@
+package dev.flinkalbert.flink;
+
+import dev.flinkalbert.avro.ClassificationResult;
+import dev.flinkalbert.avro.LabelScore;
+import dev.flinkalbert.avro.TextEvent;
+import dev.flinkalbert.inference.ClassificationPrediction;
+import dev.flinkalbert.inference.TextInput;
+
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Classifies texts in a DataStream with an ALBERT sequence-classification model, in micro-batches.
+ *
+ * <pre>{@code
+ * DataStream<TextEvent> events = ...;
+ * SingleOutputStreamOperator<ClassificationResult> results = AlbertClassifier.builder()
+ *         .modelDirectory(Path.of("/models/sentiment"))  // model.onnx, config.json, spiece.model
+ *         .topK(3)                                       // scores of the 3 best labels (default all)
+ *         .maxBatchSize(32)                              // flush at 32 events,
+ *         .maxLinger(Duration.ofMillis(20))              // or 20 ms after the first,
+ *         .tokenBudget(4096)                             // or at about 4096 tokens
+ *         .intraOpThreads(1)
+ *         .build()
+ *         .apply(events);
+ * DataStream<DeadLetter> deadLetters = results.getSideOutput(MicroBatching.DEAD_LETTERS);
+ * }</pre>
+ *
+ * <p>An event's {@code text} (and {@code text_pair}, if any) is classified; its result carries the event's id,
+ * attributes and event time, and the model's id and version. An event that cannot be classified (no text, a text
+ * the tokenizer refuses) goes to the dead-letter side output with its Avro bytes; the job goes on. Records of other
+ * types use {@link #apply(DataStream, org.apache.flink.util.function.SerializableFunction,
+ * BatchProcessorFactory.ResultFunction, org.apache.flink.api.common.typeinfo.TypeInformation, DeadLetterFields)}.
+ * With {@link Builder#sharedPerTaskManager} all subtasks of a TaskManager share one batcher.
+ */
+public final class AlbertClassifier extends AlbertTransform<ClassificationPrediction> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The operator's default name. */
+    public static final String DEFAULT_NAME = "albert-classify";
+    /** Default {@code topK}: every label, best first. */
+    public static final int ALL_LABELS = Integer.MAX_VALUE;
+
+    private AlbertClassifier(Builder b) {
+        super(b, b.task(AlbertTask::classification).topK(b.topK).build());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** One {@link ClassificationResult} per event; failures on {@link MicroBatching#DEAD_LETTERS}. */
+    public SingleOutputStreamOperator<ClassificationResult> apply(DataStream<TextEvent> events) {
+        String modelId = modelId();
+        String modelVersion = modelVersion();
+        return apply(events, event -> new TextInput(event.getText(), event.getTextPair()),
+                (event, prediction) -> result(event, prediction, modelId, modelVersion),
+                new AvroTypeInfo<>(ClassificationResult.class), TextEvents.DEAD_LETTER_FIELDS);
+    }
+
+    private static ClassificationResult result(TextEvent event, ClassificationPrediction prediction, String modelId,
+            String modelVersion) {
+        List<LabelScore> scores = new ArrayList<>(prediction.top().size());
+        for (dev.flinkalbert.inference.LabelScore top : prediction.top()) {
+            scores.add(new LabelScore(top.label(), top.score()));
+        }
+        return ClassificationResult.newBuilder()
+                .setId(event.getId())
+                .setLabel(prediction.label())
+                .setScore(prediction.score())
+                .setScores(scores)
+                .setModelId(modelId)
+                .setModelVersion(modelVersion)
+                .setAttributes(TextEvents.attributes(event))
+                .setEventTime(event.getEventTime())
+                .build();
+    }
+
+    /** Settings of an {@link AlbertClassifier}; required: {@link #modelDirectory}. */
+    public static final class Builder extends AlbertTransform.Builder<Builder, AlbertClassifier> {
+        private int topK = ALL_LABELS;
+
+        private Builder() {
+            super(DEFAULT_NAME);
+        }
+
+        /** How many best labels a result's {@code scores} lists (default {@link #ALL_LABELS}). */
+        public Builder topK(int k) {
+            this.topK = k;
+            return this;
+        }
+
+        @Override
+        public AlbertClassifier build() {
+            return new AlbertClassifier(this);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package dev.flinkalbert.flink;
+
+import dev.flinkalbert.inference.AlbertEncoder;
+import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TextInput;
+
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.function.SerializableFunction;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What {@link AlbertClassifier}, {@link AlbertEmbedder} and {@link AlbertAnswerer} share: an {@link AlbertTask} run
+ * by the {@link MicroBatching} operator with the batching, session and model-identity settings of their builders.
+ *
+ * @param <P> the engine's result of one input
+ */
+public abstract class AlbertTransform<P> implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    private final AlbertTask<P> task;
+    private final int maxBatchSize;
+    private final Duration maxLinger;
+    private final int tokenBudget;
+    private final String sharedBatcherName;
+    private final String name;
+    private final String uid;
+    private final String modelId;
+    private final String modelVersion;
+
+    AlbertTransform(Builder<?, ?> b, AlbertTask<P> task) {
+        this.task = task;
+        this.maxBatchSize = b.maxBatchSize;
+        this.maxLinger = b.maxLinger;
+        this.tokenBudget = b.tokenBudget;
+        this.sharedBatcherName = b.sharedBatcherName;
+        this.name = b.name;
+        this.uid = b.uid;
+        this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.modelDirectory.getFileName());
+        this.modelVersion = b.modelVersion;
+    }
+
+    /** The engine task the operator runs (for the SQL functions, or {@link AlbertTask#open()} to check early). */
+    public AlbertTask<P> task() {
+        return task;
+    }
+
+    /** The id written into results: the model directory's name unless set. */
+    public String modelId() {
+        return modelId;
+    }
+
+    /** The version written into results, or null. */
+    public String modelVersion() {
+        return modelVersion;
+    }
+
+    /**
+     * Opens and checks the model now, where the job is built: see {@link AlbertTask#open()}.
+     *
+     * @throws dev.flinkalbert.inference.InvalidModelException listing every problem of the model directory
+     */
+    public AlbertModel open() {
+        return task.open();
+    }
+
+    /**
+     * The model over records of any type: each record is turned into a {@link TextInput}, each prediction combined
+     * with its record into a result. Dead letters go to {@link MicroBatching#DEAD_LETTERS}.
+     *
+     * @param input the record's text (a null text, or one the tokenizer refuses, makes a dead letter)
+     * @param result the record's result from the record and the prediction
+     * @param resultType the results' type
+     * @param deadLetterFields what a dead letter records about its record (original bytes, id)
+     */
+    public <T, R> SingleOutputStreamOperator<R> apply(DataStream<T> records, SerializableFunction<T, TextInput> input,
+            BatchProcessorFactory.ResultFunction<T, P, R> result, TypeInformation<R> resultType,
+            DeadLetterFields<T> deadLetterFields) {
+        MicroBatching.Builder<T, R> batching = MicroBatching.<T, R>builder()
+                .processor(task.adapt(input, result))
+                .outputType(resultType)
+                .maxBatchSize(maxBatchSize)
+                .maxLinger(maxLinger)
+                .maxBatchCost(tokenBudget)
+                .deadLetterFields(deadLetterFields)
+                .name(name);
+        if (uid != null) {
+            batching.uid(uid);
+        }
+        if (sharedBatcherName != null) {
+            batching.sharedPerTaskManager(sharedBatcherName);
+        }
+        return batching.build().apply(records);
+    }
+
+    /**
+     * Settings every ALBERT operator has. Required: {@link #modelDirectory}.
+     *
+     * @param <B> the concrete builder
+     * @param <T> what it builds
+     */
+    public abstract static class Builder<B extends Builder<B, T>, T> {
+
+        private Path modelDirectory;
+        private String device = SessionSettings.DEFAULT_DEVICE;
+        private int intraOpThreads = SessionSettings.DEFAULT_INTRA_OP_THREADS;
+        private int interOpThreads = SessionSettings.DEFAULT_INTER_OP_THREADS;
+        private int maxBatchSize = BatchPolicy.DEFAULT_MAX_RECORDS;
+        private Duration maxLinger = BatchPolicy.DEFAULT_MAX_LINGER;
+        private int tokenBudget = AlbertEncoder.DEFAULT_TOKEN_BUDGET;
+        private Integer maxLength;
+        private String sharedBatcherName;
+        private String name;
+        private String uid;
+        private String modelId;
+        private String modelVersion;
+
+        Builder(String defaultName) {
+            this.name = defaultName;
+        }
+
+        /** The model directory ({@code model.onnx}, {@code config.json}, {@code spiece.model}) as the TaskManagers see it. Required. */
+        public B modelDirectory(Path directory) {
+            this.modelDirectory = directory;
+            return self();
+        }
+
+        /** {@code cpu} (default), {@code cuda} or {@code cuda:N} (falls back to the CPU with a warning). */
+        public B device(String device) {
+            this.device = device;
+            return self();
+        }
+
+        /** ONNX Runtime threads per call (default {@value SessionSettings#DEFAULT_INTRA_OP_THREADS}). */
+        public B intraOpThreads(int threads) {
+            this.intraOpThreads = threads;
+            return self();
+        }
+
+        /** ONNX Runtime threads for parallel graph branches (default {@value SessionSettings#DEFAULT_INTER_OP_THREADS}). */
+        public B interOpThreads(int threads) {
+            this.interOpThreads = threads;
+            return self();
+        }
+
+        /** Records per batch, and sequences per ONNX Runtime call (default {@value BatchPolicy#DEFAULT_MAX_RECORDS}). */
+        public B maxBatchSize(int records) {
+            this.maxBatchSize = records;
+            return self();
+        }
+
+        /** How long the first record of a batch waits for more (default 20 ms, {@link BatchPolicy#DEFAULT_MAX_LINGER}). */
+        public B maxLinger(Duration linger) {
+            this.maxLinger = linger;
+            return self();
+        }
+
+        /**
+         * Most tokens per batch (estimated when the batch is cut) and per ONNX Runtime call (padded); default
+         * {@value AlbertEncoder#DEFAULT_TOKEN_BUDGET}.
+         */
+        public B tokenBudget(int tokens) {
+            this.tokenBudget = tokens;
+            return self();
+        }
+
+        /** Longest tokenized input or window (defaults: see {@link AlbertTask.Builder#maxLength}). */
+        public B maxLength(int tokens) {
+            this.maxLength = tokens;
+            return self();
+        }
+
+        /**
+         * One batcher (one predictor, full batches) for all subtasks of this operator in a TaskManager, called
+         * {@code batcherName}, instead of one per subtask (the default).
+         */
+        public B sharedPerTaskManager(String batcherName) {
+            this.sharedBatcherName = Objects.requireNonNull(batcherName, "batcherName");
+            return self();
+        }
+
+        /** The operator's name in the job graph. */
+        public B name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return self();
+        }
+
+        /** A stable operator uid (needed to restore savepoints after the job changes). */
+        public B uid(String uid) {
+            this.uid = uid;
+            return self();
+        }
+
+        /** The {@code model_id} of the results (default: the model directory's name). */
+        public B modelId(String modelId) {
+            this.modelId = modelId;
+            return self();
+        }
+
+        /** The {@code model_version} of the results (default none). */
+        public B modelVersion(String modelVersion) {
+            this.modelVersion = modelVersion;
+            return self();
+        }
+
+        /** Checks the settings (the model itself is checked where it is opened, or by {@code open()}) and builds. */
+        public abstract T build();
+
+        /** The task's builder with the settings common to every task; throws naming a missing or bad setting. */
+        <P> AlbertTask.Builder<P> task(java.util.function.Function<Path, AlbertTask.Builder<P>> factory) {
+            if (modelDirectory == null) {
+                throw new IllegalStateException("set modelDirectory(path): a folder with model.onnx, config.json and"
+                        + " spiece.model, as the TaskManagers see it");
+            }
+            BatchPolicy.of(maxBatchSize, maxLinger, tokenBudget); // names a bad batching setting
+            AlbertTask.Builder<P> task = factory.apply(modelDirectory)
+                    .sessionSettings(new SessionSettings(device, intraOpThreads, interOpThreads,
+                            SessionSettings.DEFAULT_OPTIMIZATION_LEVEL))
+                    .maxBatchSize(maxBatchSize)
+                    .tokenBudget(tokenBudget);
+            return maxLength == null ? task : task.maxLength(maxLength);
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+    }
+}
