@@ -2,8 +2,6 @@ package dev.flinkalbert.demo;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +15,7 @@ import java.util.Objects;
 import java.util.OptionalDouble;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +45,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -57,6 +58,8 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code ./albert demo}: everything in one process. An in-process Kafka broker, a Flink MiniCluster with its web UI
@@ -138,9 +141,12 @@ public final class Demo implements AutoCloseable {
     /** The demo's records are Avro with single-object encoding: the in-process demo has no schema registry. */
     public static final WireFormat WIRE_FORMAT = WireFormat.AVRO_SINGLE_OBJECT;
 
+    private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(30);
     private static final int TEXT_WIDTH = 60;
+    /** Ports after the wanted one the web UI may take when it is in use. */
+    private static final int WEB_UI_PORTS_TRIED = 100;
     /** How many produced events are remembered for printing their text beside the result. */
     private static final int TEXTS_REMEMBERED = 10_000;
 
@@ -157,10 +163,12 @@ public final class Demo implements AutoCloseable {
 
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
-    private AlbertModel model;
-    private EmbeddedKafkaBroker broker;
-    private JobClient job;
-    private SampleProducer producer;
+    // Set by run(), read by close(), which a shutdown hook may call from another thread.
+    private volatile AlbertModel model;
+    private volatile EmbeddedKafkaBroker broker;
+    private volatile MiniCluster cluster;
+    private volatile JobClient job;
+    private volatile SampleProducer producer;
 
     public Demo(Settings settings, PrintStream out) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -174,23 +182,45 @@ public final class Demo implements AutoCloseable {
      * @return 0 when done (or stopped), 1 when the job or the producer failed, or fewer results than asked arrived
      */
     public int run() throws Exception {
+        try {
+            return startAndRead();
+        } finally {
+            close();
+        }
+    }
+
+    private int startAndRead() throws Exception {
         long started = System.nanoTime();
+        LOG.info("Starting the demo: {}", settings);   // also sets up logging before the start-up threads log
         SampleTexts samples = SampleTexts.load();
         AlbertTransform<?> transform = transform(samples);
-        model = transform.open();   // fails here, naming the fix, when the model does not fit; keeps the session warm
-        out.printf("model:     %s (%s%s, %s)%n", model.directory(), model.task(),
-                model.labels().isEmpty() ? "" : " " + model.labels(), model.device());
-
-        broker = EmbeddedKafkaBroker.builder().build().start();
+        // The broker and the cluster take seconds each to start: start both while the model opens.
+        CompletableFuture<EmbeddedKafkaBroker> startingBroker =
+                CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.builder().build().start());
+        CompletableFuture<MiniCluster> startingCluster = CompletableFuture.supplyAsync(this::startCluster);
+        try {
+            model = transform.open();   // fails here, naming the fix, when the model does not fit
+            out.printf("model:     %s (%s%s, %s)%n", model.directory(), model.task(),
+                    model.labels().isEmpty() ? "" : " " + model.labels(), model.device());
+        } finally {
+            // kept even when something else failed, so that close() stops them
+            broker = startingBroker.exceptionally(e -> null).get();
+            cluster = startingCluster.exceptionally(e -> null).get();
+        }
+        await(startingBroker);
+        await(startingCluster);
         for (String topic : List.of(INPUT_TOPIC, RESULT_TOPIC, DEAD_LETTER_TOPIC)) {
             broker.createTopic(topic, 1);
         }
         out.printf("kafka:     %s  topics %s → %s (dead letters: %s), Avro %s, exactly-once%n",
                 broker.bootstrapServers(), INPUT_TOPIC, RESULT_TOPIC, DEAD_LETTER_TOPIC, WIRE_FORMAT.optionValue());
-
-        int port = webUiPort(settings.webUiPort());
-        job = submit(transform, port);
-        out.printf("flink:     web UI http://127.0.0.1:%d  (job %s)%n", port, job.getJobID());
+        URI webUi = cluster.getRestAddress().get();
+        if (webUi.getPort() != settings.webUiPort()) {
+            out.printf("Port %d is taken (another Flink?): the web UI uses port %d instead.%n",
+                    settings.webUiPort(), webUi.getPort());
+        }
+        job = submit(transform, webUi.getPort());
+        out.printf("flink:     web UI %s  (job %s)%n", webUi, job.getJobID());
 
         int answersPerEvent = settings.task() == Task.QA ? samples.questions().size() : 1;
         long events = settings.results() == 0 ? Long.MAX_VALUE
@@ -203,19 +233,55 @@ public final class Demo implements AutoCloseable {
                 settings.task() == Task.QA ? ", each asked " + answersPerEvent + " questions" : "",
                 settings.results() == 0 ? "Ctrl-C stops." : "Stops after " + settings.results() + " results.");
         out.flush();
+        return readResults(webUi, started);
+    }
+
+    /**
+     * A MiniCluster with one TaskManager and its web UI on 127.0.0.1: the wanted port, or the next free one (say,
+     * when another Flink holds 8081).
+     */
+    private MiniCluster startCluster() {
+        Configuration config = new Configuration();
+        config.set(RestOptions.ADDRESS, "127.0.0.1");
+        config.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        config.set(RestOptions.BIND_PORT, settings.webUiPort() + "-" + (settings.webUiPort() + WEB_UI_PORTS_TRIED));
+        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        MiniCluster miniCluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(config)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(1)
+                .build());
         try {
-            return readResults(port, started);
-        } finally {
-            close();
+            miniCluster.start();
+            return miniCluster;
+        } catch (Exception e) {
+            miniCluster.closeAsync();
+            throw new IllegalStateException("The Flink MiniCluster did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rethrows what made a start-up step fail. */
+    private static void await(CompletableFuture<?> starting) throws Exception {
+        try {
+            starting.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c ? c.getCause() : e.getCause();
+            if (cause instanceof Exception failure) {
+                throw failure;
+            }
+            throw e;
         }
     }
 
     private AlbertTransform<?> transform(SampleTexts samples) {
-        AlbertTransform.Builder<?, ?> builder = switch (settings.task()) {
-            case CLASSIFY -> AlbertClassifier.builder().topK(1);
-            case EMBED -> AlbertEmbedder.builder();
-            case QA -> AlbertAnswerer.builder().questions(samples.questions());
+        return switch (settings.task()) {
+            case CLASSIFY -> configure(AlbertClassifier.builder().topK(1));
+            case EMBED -> configure(AlbertEmbedder.builder());
+            case QA -> configure(AlbertAnswerer.builder().questions(samples.questions()));
         };
+    }
+
+    private <B extends AlbertTransform.Builder<B, T>, T extends AlbertTransform<?>> T configure(B builder) {
         builder.modelDirectory(settings.modelDirectory())
                 .device(settings.device())
                 .intraOpThreads(settings.intraOpThreads());
@@ -228,14 +294,10 @@ public final class Demo implements AutoCloseable {
         return builder.build();
     }
 
-    private JobClient submit(AlbertTransform<?> transform, int port) throws Exception {
-        Configuration config = new Configuration();
-        config.set(RestOptions.ADDRESS, "127.0.0.1");
-        config.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        config.set(RestOptions.PORT, port);
-        config.set(RestOptions.BIND_PORT, Integer.toString(port));
-        config.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(config);
+    private JobClient submit(AlbertTransform<?> transform, int restPort) throws Exception {
+        // The job goes to the running MiniCluster through its REST API, as 'flink run' would; its classes are on
+        // this JVM's class path, so no jar travels.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort);
         env.setParallelism(1);
         env.enableCheckpointing(settings.checkpointInterval().toMillis());
         switch (settings.task()) {
@@ -265,7 +327,7 @@ public final class Demo implements AutoCloseable {
     }
 
     /** The demo's reading loop, on the calling thread. */
-    private int readResults(int port, long startedNanos) {
+    private int readResults(URI webUi, long startedNanos) {
         Properties config = new Properties();
         config.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         config.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "albert-demo-reader");
@@ -273,7 +335,7 @@ public final class Demo implements AutoCloseable {
         config.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         Deserializer<? extends SpecificRecord> results = format.kafkaDeserializer(resultType());
         SpecificDatumReader<DeadLetter> deadLetterReader = new SpecificDatumReader<>(DeadLetter.class);
-        BatchSizeProbe batchSize = new BatchSizeProbe(URI.create("http://127.0.0.1:" + port + "/jobs/" + job.getJobID()));
+        BatchSizeProbe batchSize = new BatchSizeProbe(webUi.resolve("/jobs/" + job.getJobID()));
         LatencyStats stats = new LatencyStats();
         Set<String> seen = new HashSet<>();
         long duplicates = 0;
@@ -386,25 +448,31 @@ public final class Demo implements AutoCloseable {
     }
 
     private static long eventTimeMillis(SpecificRecord result, long kafkaTimestamp) {
-        java.time.Instant eventTime = switch (result) {
-            case ClassificationResult r -> r.getEventTime();
-            case EmbeddingResult r -> r.getEventTime();
-            case QaAnswer r -> r.getEventTime();
-            default -> null;
-        };
+        java.time.Instant eventTime = null;
+        if (result instanceof ClassificationResult r) {
+            eventTime = r.getEventTime();
+        } else if (result instanceof EmbeddingResult r) {
+            eventTime = r.getEventTime();
+        } else if (result instanceof QaAnswer r) {
+            eventTime = r.getEventTime();
+        }
         return eventTime != null ? eventTime.toEpochMilli() : kafkaTimestamp;
     }
 
     private String describe(SpecificRecord result, long latencyMillis) {
-        String line = switch (result) {
-            case ClassificationResult r -> String.format(Locale.ROOT, "%-10s %-10s %.3f  %s", r.getId(), r.getLabel(),
-                    r.getScore(), text(r.getId()));
-            case EmbeddingResult r -> String.format(Locale.ROOT, "%-10s %d-dim %s [%s …]  %s", r.getId(),
-                    r.getEmbedding().size(), r.getPooling(), head(r.getEmbedding()), text(r.getId()));
-            case QaAnswer r -> String.format(Locale.ROOT, "%-10s %-30s → %s (%.3f)  %s", r.getId(), r.getQuestion(),
+        String line;
+        if (result instanceof ClassificationResult r) {
+            line = String.format(Locale.ROOT, "%-10s %-10s %.3f  %s", r.getId(), r.getLabel(), r.getScore(),
+                    text(r.getId()));
+        } else if (result instanceof EmbeddingResult r) {
+            line = String.format(Locale.ROOT, "%-10s %d-dim %s [%s …]  %s", r.getId(), r.getEmbedding().size(),
+                    r.getPooling(), head(r.getEmbedding()), text(r.getId()));
+        } else if (result instanceof QaAnswer r) {
+            line = String.format(Locale.ROOT, "%-10s %-28s → %s (%.3f)  %s", r.getId(), r.getQuestion(),
                     r.getHasAnswer() ? "\"" + r.getAnswer() + "\"" : "(no answer)", r.getScore(), text(r.getId()));
-            default -> result.toString();
-        };
+        } else {
+            line = result.toString();
+        }
         return line + String.format(Locale.ROOT, "  [%d ms]", latencyMillis);
     }
 
@@ -432,21 +500,6 @@ public final class Demo implements AutoCloseable {
         return t.toString();
     }
 
-    /** {@code wanted} when it is free on 127.0.0.1, else another free port, said so. */
-    private int webUiPort(int wanted) throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", wanted));
-            return wanted;
-        } catch (IOException taken) {
-            try (ServerSocket any = new ServerSocket()) {
-                any.bind(new InetSocketAddress("127.0.0.1", 0));
-                int port = any.getLocalPort();
-                out.printf("Port %d is taken (another Flink?): the web UI uses port %d instead.%n", wanted, port);
-                return port;
-            }
-        }
-    }
-
     /** Stops the producer, cancels the job (ending the MiniCluster) and closes the broker; waits when called again. */
     @Override
     public void close() {
@@ -471,6 +524,15 @@ public final class Demo implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 } catch (ExecutionException | TimeoutException e) {
                     // already finished or failed: nothing to cancel
+                }
+            }
+            if (cluster != null) {
+                try {
+                    cluster.closeAsync().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException e) {
+                    out.println("The Flink MiniCluster did not stop cleanly: " + e);
                 }
             }
             if (broker != null) {

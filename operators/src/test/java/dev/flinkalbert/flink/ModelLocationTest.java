@@ -1,5 +1,6 @@
 package dev.flinkalbert.flink;
 
+import dev.flinkalbert.inference.Outcome;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
