@@ -18,9 +18,13 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             BrokerCommand.class,
             TokenizeCommand.class,
+            PredictCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             ProduceCommand.class,
+            dev.flinkalbert.jobs.ClassifyJob.class,
+            dev.flinkalbert.jobs.EmbedJob.class,
+            dev.flinkalbert.jobs.QaJob.class,
         },
         footer = {
             "",

@@ -8,10 +8,10 @@ import java.time.Instant;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
 import dev.flinkalbert.avro.TextEvent;
+import dev.flinkalbert.flink.MicroBatching;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -21,9 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public final class DeadLetters {
 
-    /** The side output on which operators emit their dead letters. */
-    public static final OutputTag<DeadLetter> OUTPUT_TAG =
-            new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+    /** The side output on which operators emit their dead letters: the micro-batching operators' own. */
+    public static final OutputTag<DeadLetter> OUTPUT_TAG = MicroBatching.DEAD_LETTERS;
 
     private static final String TRUNCATED_MARKER = " [original truncated from %d to %d bytes]";
     /** Some exceptions quote their whole input; a dead letter's message stays readable and small. */

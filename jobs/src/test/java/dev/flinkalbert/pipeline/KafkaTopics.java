@@ -19,14 +19,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Writes test input to and reads committed output from a real broker with plain Kafka clients. */
-final class KafkaTopics {
+public final class KafkaTopics {
 
     static final int MAX_RECORD_BYTES = 8 * 1024 * 1024;
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
     private KafkaTopics() {}
 
-    static void produce(String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records) {
+    public static void produce(String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(MAX_RECORD_BYTES));
@@ -41,7 +41,7 @@ final class KafkaTopics {
     }
 
     /** Every committed record of the topic, read to its last stable offset with {@code read_committed}. */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic) {
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

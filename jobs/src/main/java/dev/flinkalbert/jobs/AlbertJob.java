@@ -1,0 +1,307 @@
+package dev.flinkalbert.jobs;
+
+import dev.flinkalbert.avro.DeadLetter;
+import dev.flinkalbert.avro.TextEvent;
+import dev.flinkalbert.flink.AlbertTransform;
+import dev.flinkalbert.flink.BatchPolicy;
+import dev.flinkalbert.flink.MicroBatching;
+import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.InvalidModelException;
+import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.pipeline.KafkaClientProperties;
+import dev.flinkalbert.pipeline.KafkaPipeline;
+import dev.flinkalbert.pipeline.PipelineStage;
+import dev.flinkalbert.pipeline.StageOutput;
+import dev.flinkalbert.serde.KafkaRecordFormat;
+import dev.flinkalbert.serde.SerdeOptions;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.function.SerializableFunction;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * A Kafka-to-Kafka ALBERT job: {@link TextEvent}s in, results and dead letters out, through a {@link KafkaPipeline}
+ * whose stage is one of the DataStream operators ({@code AlbertClassifier}, {@code AlbertEmbedder},
+ * {@code AlbertAnswerer}). The same class is a sub-command of {@code ./albert} (a local MiniCluster) and a
+ * {@code main} for {@code flink run}: both parse the same options, and {@code getExecutionEnvironment()} picks the
+ * cluster. Misconfiguration (an unknown option, a missing model directory, a bad format setting) stops it at start-up
+ * with one message naming the fix; the model is opened and checked before the job is submitted.
+ *
+ * @param <OUT> the result record
+ */
+public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<Integer> {
+
+    /** Default checkpoint interval: exactly-once results are committed, and become visible, at each checkpoint. */
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,…]",
+            description = "Kafka brokers (or bootstrap.servers in --kafka-config)")
+    String bootstrapServers;
+
+    @Option(names = "--input-topic", required = true, paramLabel = "TOPIC", description = "Topic of TextEvents")
+    String inputTopic;
+
+    @Option(names = "--output-topic", required = true, paramLabel = "TOPIC", description = "Topic of results")
+    String outputTopic;
+
+    @Option(names = "--dead-letter-topic", required = true, paramLabel = "TOPIC",
+            description = "Topic of DeadLetters: events that could not be read or processed")
+    String deadLetterTopic;
+
+    @Option(names = "--group-id", paramLabel = "ID",
+            description = "Consumer group, and prefix of the Kafka transactional ids (default: albert-<command>)")
+    String groupId;
+
+    @Option(names = "--model-dir", required = true, paramLabel = "DIR",
+            description = "Model directory: model.onnx, config.json, spiece.model")
+    Path modelDirectory;
+
+    @Option(names = "--model-version", paramLabel = "VERSION", description = "model_version written into results")
+    String modelVersion;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+            description = "Wire format of all three topics: avro-confluent (default; needs --schema-registry-url),"
+                    + " avro-single-object or json")
+    String format;
+
+    @Option(names = "--schema-registry-url", paramLabel = "URL", description = "Schema registry for avro-confluent")
+    String schemaRegistryUrl;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties (security, SASL, SSL, tuning; consumer./producer. prefixes)")
+    Path kafkaConfig;
+
+    @Option(names = "--format-config", paramLabel = "FILE",
+            description = "Serde properties (format, schema.registry.url, basic.auth.user.info, …)")
+    Path formatConfig;
+
+    @Option(names = "--batch-size", defaultValue = "" + BatchPolicy.DEFAULT_MAX_RECORDS, paramLabel = "N",
+            description = "Records per micro-batch (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--linger-ms", defaultValue = "20", paramLabel = "MS",
+            description = "Longest wait of a batch's first record (default: ${DEFAULT-VALUE})")
+    long lingerMillis;
+
+    @Option(names = "--token-budget", defaultValue = "8192", paramLabel = "TOKENS",
+            description = "Most tokens per batch and per ONNX Runtime call (default: ${DEFAULT-VALUE})")
+    int tokenBudget;
+
+    @Option(names = "--max-length", paramLabel = "TOKENS", description = "Longest tokenized input or QA window")
+    Integer maxLength;
+
+    @Option(names = "--shared-batcher", description = "One batcher per TaskManager for all subtasks")
+    boolean sharedBatcher;
+
+    @Option(names = "--device", defaultValue = SessionSettings.DEFAULT_DEVICE, paramLabel = "DEVICE",
+            description = "cpu (default), cuda or cuda:N")
+    String device;
+
+    @Option(names = "--intra-op-threads", defaultValue = "" + SessionSettings.DEFAULT_INTRA_OP_THREADS,
+            paramLabel = "N", description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
+    int intraOpThreads;
+
+    @Option(names = "--delivery-guarantee", defaultValue = "exactly-once", paramLabel = "GUARANTEE",
+            description = "exactly-once (default) or at-least-once")
+    String deliveryGuarantee;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "10s", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "Checkpoint interval, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE})")
+    Duration checkpointInterval;
+
+    @Option(names = "--parallelism", paramLabel = "N", description = "Job parallelism (default: the cluster's)")
+    Integer parallelism;
+
+    @Option(names = "--bounded", description = "Stop at the input's end offsets at start-up (reprocess, then exit)")
+    boolean bounded;
+
+    /** The command's name ({@code classify}, {@code embed}, {@code qa}). */
+    abstract String name();
+
+    /** The result record's class. */
+    abstract Class<OUT> resultClass();
+
+    /** The DataStream operator of this job, built with the common settings and the command's own. */
+    abstract JobStage<OUT> stage(BuilderSettings settings);
+
+    /**
+     * The job's operator and how it is applied to the events (serializable: it becomes the pipeline's stage).
+     *
+     * @param transform the operator, for checking its model at start-up
+     * @param apply the operator applied to the events, e.g. {@code classifier::apply}
+     */
+    record JobStage<OUT>(AlbertTransform<?> transform,
+            SerializableFunction<DataStream<TextEvent>, SingleOutputStreamOperator<OUT>> apply) {}
+
+    @Override
+    public Integer call() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        JobStage<OUT> stage;
+        KafkaPipeline<OUT> pipeline;
+        try {
+            stage = stage(new BuilderSettings());
+            pipeline = pipeline(stage.apply());
+            configure(env);
+        } catch (IllegalArgumentException | IllegalStateException | InvalidModelException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        AlbertModel checked;
+        try {
+            checked = stage.transform().open(); // fails here, not on the TaskManagers; shares its session with a local job
+        } catch (InvalidModelException | IllegalStateException | IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
+        }
+        try (checked) {
+            pipeline.addTo(env);
+            env.execute("albert-" + name() + ": " + inputTopic + " → " + outputTopic);
+        }
+        return 0;
+    }
+
+    private KafkaPipeline<OUT> pipeline(
+            SerializableFunction<DataStream<TextEvent>, SingleOutputStreamOperator<OUT>> operator) {
+        KafkaRecordFormat recordFormat = recordFormat();
+        String group = groupId != null ? groupId : "albert-" + name();
+        KafkaPipeline.Builder<OUT> builder = KafkaPipeline.<OUT>builder()
+                .setKafkaProperties(kafkaConfig == null ? KafkaClientProperties.empty()
+                        : KafkaClientProperties.load(kafkaConfig))
+                .setBootstrapServers(bootstrapServers)
+                .setInputTopic(inputTopic)
+                .setGroupId(group)
+                .setEventFormat(recordFormat.deserializer(TextEvent.class))
+                .setStage(stage(operator))
+                .setResultTopic(outputTopic)
+                .setResultFormat(recordFormat.serializer(resultClass(), outputTopic))
+                .setDeadLetterTopic(deadLetterTopic)
+                .setDeadLetterFormat(recordFormat.serializer(DeadLetter.class, deadLetterTopic))
+                .setDeliveryGuarantee(guarantee())
+                .setTransactionalIdPrefix(group);
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /** A pipeline stage from a DataStream operator that emits dead letters on {@link MicroBatching#DEAD_LETTERS}. */
+    static <OUT> PipelineStage<OUT> stage(SerializableFunction<DataStream<TextEvent>,
+            SingleOutputStreamOperator<OUT>> operator) {
+        return events -> {
+            SingleOutputStreamOperator<OUT> results = operator.apply(events);
+            return new StageOutput<>(results, results.getSideOutput(MicroBatching.DEAD_LETTERS));
+        };
+    }
+
+    private void configure(StreamExecutionEnvironment env) {
+        if (parallelism != null) {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("--parallelism must be at least 1, got " + parallelism);
+            }
+            env.setParallelism(parallelism);
+        }
+        if (checkpointInterval.toMillis() < 10) {
+            throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms, got " + checkpointInterval);
+        }
+        env.enableCheckpointing(checkpointInterval.toMillis());
+    }
+
+    private DeliveryGuarantee guarantee() {
+        return switch (deliveryGuarantee.toLowerCase(Locale.ROOT)) {
+            case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
+            case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+            default -> throw new IllegalArgumentException("--delivery-guarantee must be exactly-once or at-least-once,"
+                    + " got '" + deliveryGuarantee + "'");
+        };
+    }
+
+    /** {@code --format-config} first, then {@code --format} and {@code --schema-registry-url}, which win. */
+    private KafkaRecordFormat recordFormat() {
+        Properties options = new Properties();
+        if (formatConfig != null) {
+            try (Reader reader = Files.newBufferedReader(formatConfig, StandardCharsets.UTF_8)) {
+                options.load(reader);
+            } catch (NoSuchFileException e) {
+                throw new IllegalArgumentException("--format-config " + formatConfig + " does not exist");
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--format-config " + formatConfig + " cannot be read: " + e);
+            }
+        }
+        if (format != null) {
+            options.setProperty(SerdeOptions.FORMAT, format);
+        }
+        if (schemaRegistryUrl != null) {
+            options.setProperty(SerdeOptions.SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        }
+        return KafkaRecordFormat.fromProperties(options);
+    }
+
+    /** The builder settings every job shares, applied to the operator's builder. */
+    final class BuilderSettings {
+        <B extends AlbertTransform.Builder<B, ?>> B apply(B builder) {
+            builder.modelDirectory(modelDirectory)
+                    .device(device)
+                    .intraOpThreads(intraOpThreads)
+                    .maxBatchSize(batchSize)
+                    .maxLinger(Duration.ofMillis(lingerMillis))
+                    .tokenBudget(tokenBudget)
+                    .modelVersion(modelVersion)
+                    .uid(name());
+            if (maxLength != null) {
+                builder.maxLength(maxLength);
+            }
+            if (sharedBatcher) {
+                builder.sharedPerTaskManager("albert-" + name() + ":" + modelDirectory.toAbsolutePath().normalize());
+            }
+            return builder;
+        }
+    }
+
+    /** Runs a job class as a {@code main} (for {@code flink run}): the same options as {@code ./albert <command>}. */
+    static int run(AlbertJob<?> job, String... args) {
+        return new CommandLine(job).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    /** {@code 500ms}, {@code 10s}, {@code 2m}, or ISO-8601 ({@code PT10S}). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.startsWith("pt")) {
+                return Duration.parse(v);
+            }
+            if (v.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+            }
+            if (v.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            if (v.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a duration: use 500ms, 10s or 1m");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.flinkalbert.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flinkalbert.testing.Fixtures;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code ./albert predict} through the command line, stdin to stdout, against the Hugging Face fixtures. */
+class PredictCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> LABELS = List.of("negative", "neutral", "positive");
+
+    @Test
+    void classifiesAsHuggingFaceAndReportsBadLinesInPlace() throws IOException {
+        Path model = Fixtures.require("hf-albert-tiny/seqcls");
+        List<JsonNode> expected = records(model.resolve("expected.jsonl"));
+        List<String> lines = new ArrayList<>();
+        for (JsonNode record : expected) {
+            var input = JSON.createObjectNode().put("id", record.get("id").asText())
+                    .put("text", record.get("text").asText());
+            if (record.hasNonNull("text_pair")) {
+                input.put("text_pair", record.get("text_pair").asText());
+            }
+            lines.add(input.toString());
+        }
+        lines.add(3, "not json");
+        lines.add(7, "{\"id\": \"no-text\"}");
+
+        List<JsonNode> out = predict(lines, "--model-dir", model.toString(), "--max-length", "128",
+                "--batch-size", "8");
+
+        assertEquals(lines.size(), out.size());
+        assertTrue(out.get(3).get("error").asText().startsWith("unreadable line: "), out.get(3).toString());
+        assertEquals("no-text", out.get(7).get("id").asText());
+        assertEquals("unreadable line: no \"text\" string", out.get(7).get("error").asText());
+        out.remove(7);
+        out.remove(3);
+        for (int i = 0; i < expected.size(); i++) {
+            JsonNode want = expected.get(i);
+            JsonNode got = out.get(i);
+            String id = want.get("id").asText();
+            assertEquals(id, got.get("id").asText());
+            assertEquals(want.get("predicted_label").asText(), got.get("label").asText(), id);
+            for (int k = 0; k < LABELS.size(); k++) {
+                assertEquals(want.get("probabilities").get(k).asDouble(), got.get("scores").get(LABELS.get(k)).asDouble(),
+                        1e-5, id);
+                assertEquals(want.get("logits").get(k).asDouble(), got.get("logits").get(k).asDouble(), 1e-4, id);
+            }
+            assertEquals(got.get("scores").get(got.get("label").asText()).asDouble(), got.get("score").asDouble(), 1e-7);
+        }
+    }
+
+    @Test
+    void embedsAsHuggingFacePooler() throws IOException {
+        Path model = Fixtures.require("hf-albert-tiny/base");
+        List<JsonNode> expected = records(model.resolve("expected.jsonl")).subList(0, 10);
+        List<String> lines = expected.stream()
+                .map(r -> JSON.createObjectNode().put("text", r.get("text").asText()).toString()).toList();
+
+        List<JsonNode> out = predict(lines, "--model-dir", model.toString(), "--pooling", "pooler",
+                "--max-length", "128", "--batch-size", "4");
+
+        assertEquals(expected.size(), out.size());
+        for (int i = 0; i < expected.size(); i++) {
+            JsonNode want = expected.get(i).get("pooler_output");
+            JsonNode got = out.get(i).get("embedding");
+            assertEquals(want.size(), got.size());
+            for (int d = 0; d < want.size(); d++) {
+                assertEquals(want.get(d).asDouble(), got.get(d).asDouble(), 1e-4, expected.get(i).get("id") + "[" + d + "]");
+            }
+        }
+    }
+
+    @Test
+    void answersAsThePipeline() throws IOException {
+        Path model = Fixtures.require("hf-albert-tiny/qa");
+        List<JsonNode> expected = records(model.resolve("pipeline-expected.jsonl")).subList(0, 6);
+        List<String> lines = new ArrayList<>(expected.stream().map(r -> JSON.createObjectNode()
+                .put("question", r.get("question").asText()).put("context", r.get("context").asText()).toString())
+                .toList());
+        lines.add(2, "{\"question\": \"Who?\"}");
+
+        List<JsonNode> out = predict(lines, "--model-dir", model.toString());
+
+        assertEquals("unreadable line: no \"context\" string", out.remove(2).get("error").asText());
+        for (int i = 0; i < expected.size(); i++) {
+            JsonNode want = expected.get(i);
+            JsonNode got = out.get(i);
+            String context = want.get("context").asText();
+            assertEquals(want.get("answer").asText(), got.get("answer").asText());
+            assertEquals(context.offsetByCodePoints(0, want.get("start").asInt()), got.get("start").asInt());
+            assertEquals(context.offsetByCodePoints(0, want.get("end").asInt()), got.get("end").asInt());
+            double score = want.get("score").asDouble();
+            assertEquals(score, got.get("score").asDouble(), score * 1e-3);
+        }
+    }
+
+    @Test
+    void refusesAnOptionOfAnotherTask() {
+        Path model = Fixtures.require("hf-albert-tiny/seqcls");
+        StringWriter err = new StringWriter();
+        CommandLine cli = AlbertCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertEquals(2, cli.execute("predict", "--model-dir", model.toString(), "--pooling", "mean"));
+        assertTrue(err.toString().contains("is a CLASSIFICATION model: --pooling and --normalize apply to embedding"
+                + " models"), err.toString());
+    }
+
+    private static List<JsonNode> predict(List<String> lines, String... options) throws IOException {
+        String[] args = new String[options.length + 1];
+        args[0] = "predict";
+        System.arraycopy(options, 0, args, 1, options.length);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = AlbertCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        InputStream stdin = System.in;
+        System.setIn(new ByteArrayInputStream(String.join("\n", lines).getBytes(StandardCharsets.UTF_8)));
+        try {
+            assertEquals(0, cli.execute(args), err.toString());
+        } finally {
+            System.setIn(stdin);
+        }
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : out.toString().split("\n")) {
+            records.add(JSON.readTree(line));
+        }
+        return records;
+    }
+
+    private static List<JsonNode> records(Path jsonl) throws IOException {
+        List<JsonNode> records = new ArrayList<>();
+        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                records.add(JSON.readTree(line));
+            }
+        }
+        return records;
+    }
+}
