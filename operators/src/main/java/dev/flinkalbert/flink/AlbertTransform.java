@@ -43,7 +43,7 @@ public abstract class AlbertTransform<P> implements Serializable {
         this.sharedBatcherName = b.sharedBatcherName;
         this.name = b.name;
         this.uid = b.uid;
-        this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.modelDirectory.getFileName());
+        this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.location.directory().getFileName());
         this.modelVersion = b.modelVersion;
     }
 
@@ -83,6 +83,7 @@ public abstract class AlbertTransform<P> implements Serializable {
     public <T, R> SingleOutputStreamOperator<R> apply(DataStream<T> records, SerializableFunction<T, TextInput> input,
             BatchProcessorFactory.ResultFunction<T, P, R> result, TypeInformation<R> resultType,
             DeadLetterFields<T> deadLetterFields) {
+        task.location().prepare(records.getExecutionEnvironment());   // checks, and ships the model when asked
         MicroBatching.Builder<T, R> batching = MicroBatching.<T, R>builder()
                 .processor(task.adapt(input, result))
                 .outputType(resultType)
@@ -108,7 +109,7 @@ public abstract class AlbertTransform<P> implements Serializable {
      */
     public abstract static class Builder<B extends Builder<B, T>, T> {
 
-        private Path modelDirectory;
+        private ModelLocation location;
         private String device = SessionSettings.DEFAULT_DEVICE;
         private int intraOpThreads = SessionSettings.DEFAULT_INTRA_OP_THREADS;
         private int interOpThreads = SessionSettings.DEFAULT_INTER_OP_THREADS;
@@ -128,7 +129,16 @@ public abstract class AlbertTransform<P> implements Serializable {
 
         /** The model directory ({@code model.onnx}, {@code config.json}, {@code spiece.model}) as the TaskManagers see it. Required. */
         public B modelDirectory(Path directory) {
-            this.modelDirectory = directory;
+            this.location = directory == null ? null : ModelLocation.local(directory);
+            return self();
+        }
+
+        /**
+         * Instead of {@link #modelDirectory}: a model shipped with the job through Flink's distributed cache, or one
+         * pinned by the SHA-256 of its model.onnx ({@link ModelLocation}).
+         */
+        public B modelLocation(ModelLocation location) {
+            this.location = location;
             return self();
         }
 
@@ -214,13 +224,13 @@ public abstract class AlbertTransform<P> implements Serializable {
         public abstract T build();
 
         /** The task's builder with the settings common to every task; throws naming a missing or bad setting. */
-        <P> AlbertTask.Builder<P> task(java.util.function.Function<Path, AlbertTask.Builder<P>> factory) {
-            if (modelDirectory == null) {
+        <P> AlbertTask.Builder<P> task(java.util.function.Function<ModelLocation, AlbertTask.Builder<P>> factory) {
+            if (location == null) {
                 throw new IllegalStateException("set modelDirectory(path): a folder with model.onnx, config.json and"
-                        + " spiece.model, as the TaskManagers see it");
+                        + " spiece.model, as the TaskManagers see it (or modelLocation(ModelLocation.shipped(path)))");
             }
             BatchPolicy.of(maxBatchSize, maxLinger, tokenBudget); // names a bad batching setting
-            AlbertTask.Builder<P> task = factory.apply(modelDirectory)
+            AlbertTask.Builder<P> task = factory.apply(location)
                     .sessionSettings(new SessionSettings(device, intraOpThreads, interOpThreads,
                             SessionSettings.DEFAULT_OPTIMIZATION_LEVEL))
                     .maxBatchSize(maxBatchSize)

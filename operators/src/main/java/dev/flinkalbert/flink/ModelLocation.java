@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.cache.DistributedCache;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -33,6 +34,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * model.prepare(env);                                        // on the client: checks, registers the cache entry
  * ... in the operator's open():
  * Path dir = model.resolve(getRuntimeContext().getDistributedCache());
+ *
+ * // The ALBERT operators take it as it is and call both:
+ * AlbertClassifier.builder().modelLocation(model).build().apply(events);
  * }</pre>
  *
  * <p>{@link #prepare} runs on the client while the job graph is built, so a missing directory or a wrong checksum
@@ -110,21 +114,42 @@ public final class ModelLocation implements Serializable {
     }
 
     /**
-     * On the client, while the job is built: checks that the directory holds {@code model.onnx} (with the pinned
-     * checksum, if any) and, for a shipped directory, registers it in {@code env}'s distributed cache. A local
+     * On the client: checks that the directory holds {@code model.onnx}, with the pinned checksum if any. A local
      * directory that the client cannot see is left to the TaskManagers (it may exist only there) unless a checksum
      * is pinned, which needs the file.
      *
      * @throws IllegalArgumentException naming the fix, when the directory or the checksum is wrong
      */
-    public void prepare(StreamExecutionEnvironment env) {
+    public void check() {
         Path dir = directory();
         if (shipped || modelSha256 != null || Files.isDirectory(dir)) {
             verify(dir, "on the client");
         }
-        if (shipped) {
-            env.registerCachedFile(directory, cacheName());
+    }
+
+    /**
+     * On the client, while the job is built: {@link #check()}s the directory and, for a shipped one, registers it
+     * in {@code env}'s distributed cache (once, however many operators use it).
+     *
+     * @throws IllegalArgumentException naming the fix, when the directory or the checksum is wrong, or another
+     *     directory of the same name is already shipped
+     */
+    public void prepare(StreamExecutionEnvironment env) {
+        check();
+        if (!shipped) {
+            return;
         }
+        for (Tuple2<String, DistributedCache.DistributedCacheEntry> entry : env.getCachedFiles()) {
+            if (entry.f0.equals(cacheName())) {
+                if (Path.of(entry.f1.filePath).toAbsolutePath().normalize().equals(directory())) {
+                    return;
+                }
+                throw new IllegalArgumentException("Two model directories named '" + directory().getFileName()
+                        + "' are shipped with this job (" + entry.f1.filePath + " and " + directory
+                        + "): rename one of them");
+            }
+        }
+        env.registerCachedFile(directory, cacheName());
     }
 
     /**
