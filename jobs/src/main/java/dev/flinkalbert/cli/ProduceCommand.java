@@ -15,13 +15,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./albert produce}: the demo's sample texts into a Kafka topic as {@code TextEvent}s, at a steady rate, in
- * any of the record formats (the sample producer of {@code docker-compose.yml}).
+ * any of the record formats. Also a {@code main} of its own, so that it runs from the job jar with only Flink's
+ * {@code lib/} beside it (the sample producer of {@code docker-compose.yml}), without the whole command line's
+ * dependencies.
  */
 @Command(
         name = "produce",
         mixinStandardHelpOptions = true,
         description = "Writes the demo's sample texts to a Kafka topic as TextEvent records at a steady rate.")
-final class ProduceCommand implements Callable<Integer> {
+public final class ProduceCommand implements Callable<Integer> {
 
     @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "The Kafka cluster")
     String bootstrapServers;
@@ -42,6 +44,10 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Option(names = "--schema-registry-url", paramLabel = "URL", description = "Needed by avro-confluent")
     String schemaRegistryUrl;
+
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new ProduceCommand()).execute(args));
+    }
 
     @Override
     public Integer call() throws InterruptedException {
