@@ -113,6 +113,10 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             description = "Records per micro-batch (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--flush-batches", defaultValue = "1", paramLabel = "K",
+            description = "Flush K batches at once, sorted by length before they are cut (default: ${DEFAULT-VALUE})")
+    int flushBatches;
+
     @Option(names = "--linger-ms", defaultValue = "20", paramLabel = "MS",
             description = "Longest wait of a batch's first record (default: ${DEFAULT-VALUE})")
     long lingerMillis;
@@ -237,6 +241,8 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms, got " + checkpointInterval);
         }
         env.enableCheckpointing(checkpointInterval.toMillis());
+        // Chained operators pass references instead of copies; no operator here changes a record it emitted.
+        env.getConfig().enableObjectReuse();
     }
 
     private DeliveryGuarantee guarantee() {
@@ -277,6 +283,7 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
                     .device(device)
                     .intraOpThreads(intraOpThreads)
                     .maxBatchSize(batchSize)
+                    .flushBatches(flushBatches)
                     .maxLinger(Duration.ofMillis(lingerMillis))
                     .tokenBudget(tokenBudget)
                     .modelVersion(modelVersion)

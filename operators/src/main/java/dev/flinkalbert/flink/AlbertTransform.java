@@ -27,6 +27,7 @@ public abstract class AlbertTransform<P> implements Serializable {
 
     private final AlbertTask<P> task;
     private final int maxBatchSize;
+    private final int flushBatches;
     private final Duration maxLinger;
     private final int tokenBudget;
     private final String sharedBatcherName;
@@ -38,6 +39,7 @@ public abstract class AlbertTransform<P> implements Serializable {
     AlbertTransform(Builder<?, ?> b, AlbertTask<P> task) {
         this.task = task;
         this.maxBatchSize = b.maxBatchSize;
+        this.flushBatches = b.flushBatches;
         this.maxLinger = b.maxLinger;
         this.tokenBudget = b.tokenBudget;
         this.sharedBatcherName = b.sharedBatcherName;
@@ -87,9 +89,9 @@ public abstract class AlbertTransform<P> implements Serializable {
         MicroBatching.Builder<T, R> batching = MicroBatching.<T, R>builder()
                 .processor(task.adapt(input, result))
                 .outputType(resultType)
-                .maxBatchSize(maxBatchSize)
+                .maxBatchSize(maxBatchSize * flushBatches)
                 .maxLinger(maxLinger)
-                .maxBatchCost(tokenBudget)
+                .maxBatchCost((long) tokenBudget * flushBatches)
                 .deadLetterFields(deadLetterFields)
                 .name(name);
         if (uid != null) {
@@ -109,11 +111,15 @@ public abstract class AlbertTransform<P> implements Serializable {
      */
     public abstract static class Builder<B extends Builder<B, T>, T> {
 
+        /** Default {@link #flushBatches}: each flush is one ONNX Runtime call. */
+        public static final int DEFAULT_FLUSH_BATCHES = 1;
+
         private ModelLocation location;
         private String device = SessionSettings.DEFAULT_DEVICE;
         private int intraOpThreads = SessionSettings.DEFAULT_INTRA_OP_THREADS;
         private int interOpThreads = SessionSettings.DEFAULT_INTER_OP_THREADS;
         private int maxBatchSize = BatchPolicy.DEFAULT_MAX_RECORDS;
+        private int flushBatches = DEFAULT_FLUSH_BATCHES;
         private Duration maxLinger = BatchPolicy.DEFAULT_MAX_LINGER;
         private int tokenBudget = AlbertEncoder.DEFAULT_TOKEN_BUDGET;
         private Integer maxLength;
@@ -160,9 +166,21 @@ public abstract class AlbertTransform<P> implements Serializable {
             return self();
         }
 
-        /** Records per batch, and sequences per ONNX Runtime call (default {@value BatchPolicy#DEFAULT_MAX_RECORDS}). */
+        /** Sequences per ONNX Runtime call (default {@value BatchPolicy#DEFAULT_MAX_RECORDS}). */
         public B maxBatchSize(int records) {
             this.maxBatchSize = records;
+            return self();
+        }
+
+        /**
+         * Records flushed at once, in batches: a flush holds up to {@code batches × maxBatchSize} records (and
+         * {@code batches × tokenBudget} tokens), which the engine sorts by length before cutting them into ONNX
+         * Runtime calls of {@code maxBatchSize}, so that similar lengths share a call and padding shrinks. Default
+         * {@value #DEFAULT_FLUSH_BATCHES}; more trades latency (a flush waits for more records, up to the linger) for
+         * throughput on texts of mixed length.
+         */
+        public B flushBatches(int batches) {
+            this.flushBatches = batches;
             return self();
         }
 
@@ -228,6 +246,9 @@ public abstract class AlbertTransform<P> implements Serializable {
             if (location == null) {
                 throw new IllegalStateException("set modelDirectory(path): a folder with model.onnx, config.json and"
                         + " spiece.model, as the TaskManagers see it (or modelLocation(ModelLocation.shipped(path)))");
+            }
+            if (flushBatches < 1) {
+                throw new IllegalArgumentException("flushBatches must be at least 1, got " + flushBatches);
             }
             BatchPolicy.of(maxBatchSize, maxLinger, tokenBudget); // names a bad batching setting
             AlbertTask.Builder<P> task = factory.apply(location)

@@ -1,0 +1,166 @@
+package dev.flinkalbert.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flinkalbert.inference.AlbertModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./albert bench inference}: records/s of (a) ONNX Runtime alone on pre-tokenized, length-sorted batches,
+ * (b) the micro-batching operator on a MiniCluster and (c) a per-record map, at each batch size, on the same
+ * generated texts; medians of the repeats (variants interleaved) after a warm-up pass. Ends with {@code operator/raw} and
+ * {@code operator/naive} at the operator's best batch size.
+ */
+@Command(
+        name = "inference",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Model throughput: ONNX Runtime alone vs the micro-batching operator vs a per-record map.")
+public final class BenchInferenceCommand implements Callable<Integer> {
+
+    static final String DEFAULT_JSON_OUT = "target/bench-inference.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model-dir", required = true, paramLabel = "DIR",
+            description = "A classification or embedding model directory")
+    Path modelDirectory;
+
+    @Option(names = "--intra-op-threads", defaultValue = "2", paramLabel = "N",
+            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
+    int intraOpThreads;
+
+    @Option(names = "--lengths", defaultValue = "8-64", paramLabel = "MIN-MAX",
+            description = "Token lengths of the texts, drawn uniformly (default: ${DEFAULT-VALUE})")
+    String lengths;
+
+    @Option(names = "--records", defaultValue = "256", paramLabel = "N",
+            description = "Texts per pass (default: ${DEFAULT-VALUE})")
+    int records;
+
+    @Option(names = "--batch-sizes", defaultValue = "1,8,32,64", split = ",", paramLabel = "N,…",
+            description = "Batch sizes (default: ${DEFAULT-VALUE})")
+    List<Integer> batchSizes;
+
+    @Option(names = "--repeats", defaultValue = "3", paramLabel = "N",
+            description = "Timed passes per variant; the median counts (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--flush-batches", defaultValue = "4", paramLabel = "K",
+            description = "The operator flushes K batches at once, sorted by length before they are cut into"
+                    + " calls of the batch size (default: ${DEFAULT-VALUE})")
+    int flushBatches;
+
+    @Option(names = "--shared-batcher", description = "Run the operator in its shared-per-TaskManager mode")
+    boolean shared;
+
+    @Option(names = "--json-out", defaultValue = DEFAULT_JSON_OUT, paramLabel = "FILE",
+            description = "Where to write the figures (default: ${DEFAULT-VALUE})")
+    Path jsonOut;
+
+    @Override
+    public Integer call() throws Exception {
+        if (repeats < 1 || records < 1 || flushBatches < 1 || batchSizes.stream().anyMatch(b -> b < 1)) {
+            throw new ParameterException(spec.commandLine(), "--repeats, --records, --flush-batches and --batch-sizes must be >= 1");
+        }
+        int[] range;
+        try {
+            range = BenchTexts.range(lengths);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<String> texts;
+        try (AlbertModel probe = AlbertModel.builder().modelDirectory(modelDirectory).build()) {
+            texts = BenchTexts.generate(probe.tokenizer(), records, range[0], range[1]);
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
+        }
+        try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts)) {
+            System.out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
+                    + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, lengths,
+                    bench.meanTokens(), intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
+            int n = batchSizes.size();
+            // Variants interleaved within each repeat, so that a noisy neighbour slows all of them alike.
+            double[][] rawSeconds = new double[n][repeats];
+            double[][] operatorSeconds = new double[n][repeats];
+            double[] naiveSeconds = new double[repeats];
+            for (int r = -1; r < repeats; r++) { // pass -1 warms up
+                for (int i = 0; i < n; i++) {
+                    int b = batchSizes.get(i);
+                    double rawPass = bench.raw(b);
+                    double operatorPass = bench.operator(b, flushBatches, shared);
+                    if (r >= 0) {
+                        rawSeconds[i][r] = rawPass;
+                        operatorSeconds[i][r] = operatorPass;
+                    }
+                }
+                double naivePass = bench.naive();
+                if (r >= 0) {
+                    naiveSeconds[r] = naivePass;
+                }
+            }
+            double[] raw = new double[n];
+            double[] operator = new double[n];
+            for (int i = 0; i < n; i++) {
+                raw[i] = records / InferenceBench.median(rawSeconds[i]);
+                operator[i] = records / InferenceBench.median(operatorSeconds[i]);
+                System.out.printf("batch %3d:  raw %,10.1f rec/s   operator %,10.1f rec/s   operator/raw %.2f%n",
+                        batchSizes.get(i), raw[i], operator[i], operator[i] / raw[i]);
+            }
+            double naive = records / InferenceBench.median(naiveSeconds);
+            System.out.printf("per-record map: %,10.1f rec/s%n", naive);
+            int best = 0;
+            for (int i = 1; i < n; i++) {
+                best = operator[i] > operator[best] ? i : best;
+            }
+            System.out.printf("best operator batch size: %d%n", batchSizes.get(best));
+            System.out.printf("operator/raw: %.2f%n", operator[best] / raw[best]);
+            System.out.printf("operator/naive: %.2f%n", operator[best] / naive);
+            writeJson(bench, raw, operator, naive, best);
+        }
+        return 0;
+    }
+
+    private void writeJson(InferenceBench bench, double[] raw, double[] operator, double naive, int best)
+            throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("benchmark", "inference");
+        root.put("model_dir", modelDirectory.toString());
+        root.put("task", bench.model().task().name());
+        root.put("records", records);
+        root.put("lengths", lengths);
+        root.put("mean_tokens", bench.meanTokens());
+        root.put("intra_op_threads", intraOpThreads);
+        root.put("repeats", repeats);
+        root.put("shared_batcher", shared);
+        root.put("flush_batches", flushBatches);
+        ArrayNode sizes = root.putArray("batch_sizes");
+        for (int i = 0; i < raw.length; i++) {
+            sizes.addObject().put("batch_size", batchSizes.get(i)).put("raw_records_per_s", raw[i])
+                    .put("operator_records_per_s", operator[i]).put("operator_over_raw", operator[i] / raw[i]);
+        }
+        root.put("naive_records_per_s", naive);
+        root.put("best_batch_size", batchSizes.get(best));
+        root.put("operator_over_raw", operator[best] / raw[best]);
+        root.put("operator_over_naive", operator[best] / naive);
+        root.put("available_processors", Runtime.getRuntime().availableProcessors());
+        Path parent = jsonOut.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        JSON.writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
+        System.out.println("figures written to " + jsonOut);
+    }
+}

@@ -1,0 +1,205 @@
+package dev.flinkalbert.cli;
+
+import dev.flinkalbert.flink.AlbertTask;
+import dev.flinkalbert.flink.BatchProcessor;
+import dev.flinkalbert.flink.MicroBatching;
+import dev.flinkalbert.inference.AlbertEncoder;
+import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.EncodedRow;
+import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TextInput;
+import dev.flinkalbert.tokenizer.Encoding;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+
+/**
+ * The three ways of running a model over the same texts that {@code ./albert bench inference} compares, in one
+ * process on one shared session: ONNX Runtime alone on pre-tokenized, length-sorted batches (the ceiling); the
+ * micro-batching operator on a MiniCluster (bounded source, discarding sink, tokenization included); and a plain
+ * per-record map calling the engine once per record. Operator runs are timed from the first record entering the job
+ * to the last result leaving the operator, so the MiniCluster's start-up is not counted.
+ */
+final class InferenceBench implements AutoCloseable {
+
+    private final AlbertTask<Object> task;
+    private final AlbertModel model;
+    private final List<String> texts;
+    private final List<EncodedRow> rows;
+    private final Set<String> outputs;
+
+    InferenceBench(Path modelDirectory, int intraOpThreads, List<String> texts) {
+        SessionSettings settings = new SessionSettings(SessionSettings.DEFAULT_DEVICE, intraOpThreads,
+                SessionSettings.DEFAULT_INTER_OP_THREADS, SessionSettings.DEFAULT_OPTIMIZATION_LEVEL);
+        this.model = AlbertModel.builder().modelDirectory(modelDirectory).sessionSettings(settings).build();
+        if (model.task() == ModelTask.QUESTION_ANSWERING) {
+            model.close();
+            throw new IllegalArgumentException(modelDirectory + " is a question-answering model: benchmark a"
+                    + " classification or embedding model");
+        }
+        this.task = task(model, settings, AlbertEncoder.DEFAULT_MAX_BATCH_SIZE);
+        this.outputs = model.task() == ModelTask.CLASSIFICATION ? Set.of("logits") : Set.of("last_hidden_state");
+        this.texts = List.copyOf(texts);
+        this.rows = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            Encoding e = model.tokenizer().encode(text, model.maxLength());
+            rows.add(new EncodedRow(e.ids(), e.typeIds()));
+        }
+    }
+
+    AlbertModel model() {
+        return model;
+    }
+
+    AlbertTask<Object> task() {
+        return task;
+    }
+
+    /** Mean tokens per text, specials included. */
+    double meanTokens() {
+        return rows.stream().mapToInt(EncodedRow::length).average().orElse(0);
+    }
+
+    /** Seconds for ONNX Runtime alone on all rows: sorted by length, cut into batches of {@code batchSize}. */
+    double raw(int batchSize) throws Exception {
+        try (AlbertEncoder encoder = model.encoder(outputs, batchSize, Integer.MAX_VALUE)) {
+            long start = System.nanoTime();
+            encoder.encode(rows, (out, row) -> null);
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /**
+     * Seconds for the micro-batching operator on a MiniCluster, flushing {@code flushBatches × batchSize} records at
+     * once (sorted by length, then cut into ONNX Runtime calls of {@code batchSize}).
+     */
+    double operator(int batchSize, int flushBatches, boolean shared) throws Exception {
+        AlbertTask<Object> sized = resized(batchSize);
+        return timedJob(inputs -> {
+            MicroBatching.Builder<TextInput, Object> batching = MicroBatching.<TextInput, Object>builder()
+                    .processor(sized)
+                    .outputType(TypeInformation.of(Object.class))
+                    .maxBatchSize(batchSize * flushBatches)
+                    .maxLinger(Duration.ofSeconds(1));
+            if (shared) {
+                batching.sharedPerTaskManager("bench-" + batchSize);
+            }
+            return batching.build().apply(inputs);
+        });
+    }
+
+    /** Seconds for a per-record map that calls the engine once per record, on a MiniCluster. */
+    double naive() throws Exception {
+        AlbertTask<Object> single = resized(1);
+        return timedJob(inputs -> inputs.map(new PerRecord(single), TypeInformation.of(Object.class)).name("per-record"));
+    }
+
+    private AlbertTask<Object> resized(int batchSize) {
+        return task(model, task.sessionSettings(), batchSize);
+    }
+
+    /** The model's task (classification or embeddings) with {@code batchSize} rows per ONNX Runtime call. */
+    @SuppressWarnings("unchecked") // results are only counted
+    private static AlbertTask<Object> task(AlbertModel model, SessionSettings settings, int batchSize) {
+        AlbertTask.Builder<?> builder = model.task() == ModelTask.CLASSIFICATION
+                ? AlbertTask.classification(model.directory()) : AlbertTask.embeddings(model.directory());
+        return (AlbertTask<Object>) builder.sessionSettings(settings).maxBatchSize(batchSize).build();
+    }
+
+    private double timedJob(java.util.function.Function<DataStream<TextInput>, DataStream<Object>> stage)
+            throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        env.getConfig().enableObjectReuse(); // the chain passes references; nothing here mutates a record
+        List<TextInput> inputs = texts.stream().map(TextInput::of).toList();
+        DataStream<TextInput> source = env.fromData(inputs, TypeInformation.of(TextInput.class))
+                .map(new Span.First<>()).name("span-start");
+        stage.apply(source).map(new Span.Last<>()).name("span-end").sinkTo(new DiscardingSink<>());
+        Span.reset();
+        env.execute("bench");
+        return Span.seconds();
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+
+    /** First record in, last result out (the MiniCluster runs in this JVM). */
+    static final class Span {
+        private static volatile long first;
+        private static volatile long last;
+
+        static void reset() {
+            first = 0;
+            last = 0;
+        }
+
+        static double seconds() {
+            return (last - first) / 1e9;
+        }
+
+        static final class First<T> implements MapFunction<T, T> {
+            @Override
+            public T map(T value) {
+                if (first == 0) {
+                    first = System.nanoTime();
+                }
+                return value;
+            }
+        }
+
+        static final class Last<T> implements MapFunction<T, T> {
+            @Override
+            public T map(T value) {
+                last = System.nanoTime();
+                return value;
+            }
+        }
+    }
+
+    /** What most people write: one engine call per record. */
+    private static final class PerRecord extends RichMapFunction<TextInput, Object> {
+        private final AlbertTask<Object> task;
+        private transient BatchProcessor<TextInput, Object> processor;
+
+        PerRecord(AlbertTask<Object> task) {
+            this.task = task;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            processor = task.create();
+        }
+
+        @Override
+        public Object map(TextInput input) throws Exception {
+            return processor.process(List.of(input)).get(0).value();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (processor != null) {
+                processor.close();
+            }
+        }
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+}
