@@ -228,8 +228,8 @@ public final class Demo implements AutoCloseable {
         producer = new SampleProducer(broker.bootstrapServers(), INPUT_TOPIC, format, samples,
                 settings.eventsPerSecond(), events, event -> textsById.put(event.getId(), event.getText()));
         producer.start();
-        out.printf("producing: %s sample texts at %.1f/s%s. %s%n%n",
-                events == Long.MAX_VALUE ? "" : events + " ", settings.eventsPerSecond(),
+        out.printf("producing: %s at %.1f/s%s. %s%n%n",
+                events == Long.MAX_VALUE ? "sample texts" : events + " sample texts", settings.eventsPerSecond(),
                 settings.task() == Task.QA ? ", each asked " + answersPerEvent + " questions" : "",
                 settings.results() == 0 ? "Ctrl-C stops." : "Stops after " + settings.results() + " results.");
         out.flush();
