@@ -385,7 +385,7 @@ public final class Demo implements AutoCloseable {
             out.println("Cannot read a dead letter: " + e);
             return 1;
         } finally {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close();
         }
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
         out.printf("%nsummary: %d results in %.1f s (first after %.1f s), %d dead letters, %d duplicates;"

@@ -104,7 +104,7 @@ public abstract class AlbertTransform<P> implements Serializable {
     }
 
     /**
-     * Settings every ALBERT operator has. Required: {@link #modelDirectory}.
+     * Settings every ALBERT operator has. Required: {@link #modelDirectory} or {@link #modelLocation}.
      *
      * @param <B> the concrete builder
      * @param <T> what it builds
