@@ -199,11 +199,15 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
 
     private KafkaPipeline<OUT> pipeline(
             SerializableFunction<DataStream<TextEvent>, SingleOutputStreamOperator<OUT>> operator) {
+        KafkaClientProperties kafka = kafkaConfig == null ? KafkaClientProperties.empty()
+                : KafkaClientProperties.load(kafkaConfig);
+        if (bootstrapServers == null && kafka.consumer().getProperty("bootstrap.servers") == null) {
+            throw new IllegalArgumentException("set --bootstrap-servers HOST:PORT (or bootstrap.servers in --kafka-config)");
+        }
         KafkaRecordFormat recordFormat = recordFormat();
         String group = groupId != null ? groupId : "albert-" + name();
         KafkaPipeline.Builder<OUT> builder = KafkaPipeline.<OUT>builder()
-                .setKafkaProperties(kafkaConfig == null ? KafkaClientProperties.empty()
-                        : KafkaClientProperties.load(kafkaConfig))
+                .setKafkaProperties(kafka)
                 .setBootstrapServers(bootstrapServers)
                 .setInputTopic(inputTopic)
                 .setGroupId(group)

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@link BatchProcessorFactory#adapt}: a processor seen through an input and a result mapping. */
+@SuppressWarnings("try") // close() passes on whatever the underlying processor throws
 final class AdaptedProcessor<T, IN, OUT, R> implements BatchProcessor<T, R> {
 
     private final BatchProcessor<IN, OUT> processor;

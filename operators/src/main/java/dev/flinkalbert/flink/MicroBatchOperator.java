@@ -24,6 +24,9 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <p>Processing runs on the task thread, so a slow processor backpressures the input and the buffer never holds
  * more than {@link BatchPolicy#maxRecords()} records. Build it with {@link MicroBatching#builder()}.
+ *
+ * <p>Buffered records are kept by reference until their batch is flushed: with object reuse enabled, an operator
+ * chained before this one must emit a new object per record (as sources, deserializers and most functions do).
  */
 public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<IN, OUT>, BoundedOneInput {
