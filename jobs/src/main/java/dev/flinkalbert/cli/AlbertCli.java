@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             PredictCommand.class,
             BenchCommand.class,
+            DemoCommand.class,
+            ProduceCommand.class,
             dev.flinkalbert.jobs.ClassifyJob.class,
             dev.flinkalbert.jobs.EmbedJob.class,
             dev.flinkalbert.jobs.QaJob.class,

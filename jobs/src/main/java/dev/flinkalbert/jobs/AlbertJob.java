@@ -6,6 +6,7 @@ import dev.flinkalbert.flink.AlbertTransform;
 import dev.flinkalbert.flink.BatchPolicy;
 import dev.flinkalbert.flink.MicroBatching;
 import dev.flinkalbert.inference.AlbertEncoder;
+import dev.flinkalbert.flink.ModelLocation;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.SessionSettings;
@@ -79,6 +80,16 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
     @Option(names = "--model-dir", required = true, paramLabel = "DIR",
             description = "Model directory: model.onnx, config.json, spiece.model")
     Path modelDirectory;
+
+    @Option(names = "--model-sha256", paramLabel = "HEX",
+            description = "Refuse to start unless model.onnx has this SHA-256 (as sha256sum prints it); checked on the"
+                    + " client and on each TaskManager")
+    String modelSha256;
+
+    @Option(names = "--ship-model",
+            description = "Send --model-dir from this machine to the TaskManagers with the job (Flink's distributed"
+                    + " cache) instead of reading it at the same path there")
+    boolean shipModel;
 
     @Option(names = "--model-version", paramLabel = "VERSION", description = "model_version written into results")
     String modelVersion;
@@ -272,7 +283,8 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
     /** The builder settings every job shares, applied to the operator's builder. */
     final class BuilderSettings {
         <B extends AlbertTransform.Builder<B, ?>> B apply(B builder) {
-            builder.modelDirectory(modelDirectory)
+            ModelLocation location = shipModel ? ModelLocation.shipped(modelDirectory) : ModelLocation.local(modelDirectory);
+            builder.modelLocation(location.withModelSha256(modelSha256))
                     .device(device)
                     .intraOpThreads(intraOpThreads)
                     .maxBatchSize(batchSize)

@@ -143,6 +143,18 @@ class ClassifyJobTest {
                 err.toString());
     }
 
+    @Test
+    void refusesAModelWithAnotherChecksumAtStartUp() {
+        Path model = Fixtures.require("hf-albert-tiny/seqcls");
+        String notTheModel = "ab".repeat(32);
+        StringWriter err = new StringWriter();
+        assertEquals(2, execute(err, "classify", "--bootstrap-servers", broker.bootstrapServers(),
+                "--input-topic", "i", "--output-topic", "o", "--dead-letter-topic", "d",
+                "--format", "avro-single-object", "--model-dir", model.toString(), "--model-sha256", notTheModel));
+        assertTrue(err.toString().contains("but " + notTheModel + " was expected")
+                && err.toString().contains("sha256sum"), err.toString());
+    }
+
     private static int execute(StringWriter err, String... args) {
         CommandLine cli = AlbertCli.commandLine();
         cli.setErr(new PrintWriter(err, true));

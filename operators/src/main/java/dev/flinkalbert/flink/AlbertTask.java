@@ -15,6 +15,7 @@ import dev.flinkalbert.inference.SessionSettings;
 import dev.flinkalbert.inference.TextInput;
 
 import java.nio.file.Path;
+import org.apache.flink.api.common.cache.DistributedCache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -56,7 +57,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
     public static final int CHARS_PER_TOKEN_ESTIMATE = 4;
 
     private final ModelTask task;
-    private final String modelDirectory; // a Path is not serializable
+    private final ModelLocation location;
     private final SessionSettings sessionSettings;
     private final int maxBatchSize;
     private final int tokenBudget;
@@ -70,7 +71,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     private AlbertTask(Builder<OUT> b) {
         this.task = b.task;
-        this.modelDirectory = b.modelDirectory.toAbsolutePath().normalize().toString();
+        this.location = b.location;
         this.sessionSettings = b.sessionSettings;
         this.maxBatchSize = b.maxBatchSize;
         this.tokenBudget = b.tokenBudget;
@@ -85,12 +86,22 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     /** Labels and scores from a sequence-classification model (outputs {@code logits}). */
     public static Builder<ClassificationPrediction> classification(Path modelDirectory) {
-        return new Builder<>(ModelTask.CLASSIFICATION, modelDirectory);
+        return classification(ModelLocation.local(modelDirectory));
+    }
+
+    /** As {@link #classification(Path)}, for a model shipped with the job or pinned by checksum. */
+    public static Builder<ClassificationPrediction> classification(ModelLocation model) {
+        return new Builder<>(ModelTask.CLASSIFICATION, model);
     }
 
     /** Sentence embeddings from a base model (outputs {@code last_hidden_state}, optionally {@code pooler_output}). */
     public static Builder<Embedding> embeddings(Path modelDirectory) {
-        return new Builder<>(ModelTask.EMBEDDINGS, modelDirectory);
+        return embeddings(ModelLocation.local(modelDirectory));
+    }
+
+    /** As {@link #embeddings(Path)}, for a model shipped with the job or pinned by checksum. */
+    public static Builder<Embedding> embeddings(ModelLocation model) {
+        return new Builder<>(ModelTask.EMBEDDINGS, model);
     }
 
     /**
@@ -98,15 +109,26 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
      * are {@link TextInput#question(String, String)}.
      */
     public static Builder<AnswerPrediction> questionAnswering(Path modelDirectory) {
-        return new Builder<>(ModelTask.QUESTION_ANSWERING, modelDirectory);
+        return questionAnswering(ModelLocation.local(modelDirectory));
+    }
+
+    /** As {@link #questionAnswering(Path)}, for a model shipped with the job or pinned by checksum. */
+    public static Builder<AnswerPrediction> questionAnswering(ModelLocation model) {
+        return new Builder<>(ModelTask.QUESTION_ANSWERING, model);
     }
 
     public ModelTask task() {
         return task;
     }
 
+    /** The model directory as named on the client. */
     public Path modelDirectory() {
-        return Path.of(modelDirectory);
+        return location.directory();
+    }
+
+    /** Where the TaskManagers find the model, and which model.onnx they must find. */
+    public ModelLocation location() {
+        return location;
     }
 
     public SessionSettings sessionSettings() {
@@ -137,8 +159,13 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
      * @throws IllegalStateException when the model computes another task, or an option does not fit the model
      */
     public AlbertModel open() {
+        location.check();
+        return open(location.directory());
+    }
+
+    private AlbertModel open(Path directory) {
         AlbertModel model = AlbertModel.builder()
-                .modelDirectory(modelDirectory())
+                .modelDirectory(directory)
                 .sessionSettings(sessionSettings)
                 .build();
         try {
@@ -150,9 +177,16 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
         }
     }
 
+    /** Opens the model where it is on this TaskManager (a local path: no distributed cache needed). */
     @Override
     public BatchProcessor<TextInput, OUT> create() {
-        AlbertModel model = open();
+        return create(null);
+    }
+
+    /** Opens the model where it is on this TaskManager: in place, or the distributed cache's copy. */
+    @Override
+    public BatchProcessor<TextInput, OUT> create(DistributedCache jobFiles) {
+        AlbertModel model = open(location.resolve(jobFiles));
         try {
             return new EngineProcessor<>(model, predictor(model), costCap(model));
         } catch (RuntimeException e) {
@@ -192,7 +226,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     @Override
     public String toString() {
-        return "AlbertTask{" + task + ", " + modelDirectory + ", " + sessionSettings + "}";
+        return "AlbertTask{" + task + ", " + location + ", " + sessionSettings + "}";
     }
 
     /**
@@ -201,7 +235,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
      */
     public static final class Builder<OUT> {
         private final ModelTask task;
-        private final Path modelDirectory;
+        private final ModelLocation location;
         private SessionSettings sessionSettings = SessionSettings.defaults();
         private int maxBatchSize = AlbertEncoder.DEFAULT_MAX_BATCH_SIZE;
         private int tokenBudget = AlbertEncoder.DEFAULT_TOKEN_BUDGET;
@@ -214,9 +248,9 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
         private boolean handleImpossibleAnswer;
         private final List<String> misplaced = new ArrayList<>();
 
-        private Builder(ModelTask task, Path modelDirectory) {
+        private Builder(ModelTask task, ModelLocation location) {
             this.task = task;
-            this.modelDirectory = Objects.requireNonNull(modelDirectory, "modelDirectory");
+            this.location = Objects.requireNonNull(location, "location");
             this.topK = task == ModelTask.QUESTION_ANSWERING ? Answerer.DEFAULT_TOP_K : Classifier.DEFAULT_TOP_K;
         }
 

@@ -45,7 +45,7 @@ public abstract class AlbertTransform<P> implements Serializable {
         this.sharedBatcherName = b.sharedBatcherName;
         this.name = b.name;
         this.uid = b.uid;
-        this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.modelDirectory.getFileName());
+        this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.location.directory().getFileName());
         this.modelVersion = b.modelVersion;
     }
 
@@ -85,6 +85,7 @@ public abstract class AlbertTransform<P> implements Serializable {
     public <T, R> SingleOutputStreamOperator<R> apply(DataStream<T> records, SerializableFunction<T, TextInput> input,
             BatchProcessorFactory.ResultFunction<T, P, R> result, TypeInformation<R> resultType,
             DeadLetterFields<T> deadLetterFields) {
+        task.location().prepare(records.getExecutionEnvironment());   // checks, and ships the model when asked
         MicroBatching.Builder<T, R> batching = MicroBatching.<T, R>builder()
                 .processor(task.adapt(input, result))
                 .outputType(resultType)
@@ -103,7 +104,7 @@ public abstract class AlbertTransform<P> implements Serializable {
     }
 
     /**
-     * Settings every ALBERT operator has. Required: {@link #modelDirectory}.
+     * Settings every ALBERT operator has. Required: {@link #modelDirectory} or {@link #modelLocation}.
      *
      * @param <B> the concrete builder
      * @param <T> what it builds
@@ -113,7 +114,7 @@ public abstract class AlbertTransform<P> implements Serializable {
         /** Default {@link #flushBatches}: each flush is one ONNX Runtime call. */
         public static final int DEFAULT_FLUSH_BATCHES = 1;
 
-        private Path modelDirectory;
+        private ModelLocation location;
         private String device = SessionSettings.DEFAULT_DEVICE;
         private int intraOpThreads = SessionSettings.DEFAULT_INTRA_OP_THREADS;
         private int interOpThreads = SessionSettings.DEFAULT_INTER_OP_THREADS;
@@ -134,7 +135,16 @@ public abstract class AlbertTransform<P> implements Serializable {
 
         /** The model directory ({@code model.onnx}, {@code config.json}, {@code spiece.model}) as the TaskManagers see it. Required. */
         public B modelDirectory(Path directory) {
-            this.modelDirectory = directory;
+            this.location = directory == null ? null : ModelLocation.local(directory);
+            return self();
+        }
+
+        /**
+         * Instead of {@link #modelDirectory}: a model shipped with the job through Flink's distributed cache, or one
+         * pinned by the SHA-256 of its model.onnx ({@link ModelLocation}).
+         */
+        public B modelLocation(ModelLocation location) {
+            this.location = location;
             return self();
         }
 
@@ -232,16 +242,16 @@ public abstract class AlbertTransform<P> implements Serializable {
         public abstract T build();
 
         /** The task's builder with the settings common to every task; throws naming a missing or bad setting. */
-        <P> AlbertTask.Builder<P> task(java.util.function.Function<Path, AlbertTask.Builder<P>> factory) {
-            if (modelDirectory == null) {
+        <P> AlbertTask.Builder<P> task(java.util.function.Function<ModelLocation, AlbertTask.Builder<P>> factory) {
+            if (location == null) {
                 throw new IllegalStateException("set modelDirectory(path): a folder with model.onnx, config.json and"
-                        + " spiece.model, as the TaskManagers see it");
+                        + " spiece.model, as the TaskManagers see it (or modelLocation(ModelLocation.shipped(path)))");
             }
             if (flushBatches < 1) {
                 throw new IllegalArgumentException("flushBatches must be at least 1, got " + flushBatches);
             }
             BatchPolicy.of(maxBatchSize, maxLinger, tokenBudget); // names a bad batching setting
-            AlbertTask.Builder<P> task = factory.apply(modelDirectory)
+            AlbertTask.Builder<P> task = factory.apply(location)
                     .sessionSettings(new SessionSettings(device, intraOpThreads, interOpThreads,
                             SessionSettings.DEFAULT_OPTIMIZATION_LEVEL))
                     .maxBatchSize(maxBatchSize)

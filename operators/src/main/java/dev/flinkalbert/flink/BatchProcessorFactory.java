@@ -1,5 +1,6 @@
 package dev.flinkalbert.flink;
 
+import org.apache.flink.api.common.cache.DistributedCache;
 import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.Serializable;
@@ -16,6 +17,15 @@ public interface BatchProcessorFactory<IN, OUT> extends Serializable {
     BatchProcessor<IN, OUT> create() throws Exception;
 
     /**
+     * Creates the processor with the job's distributed-cache files at hand, for a model shipped with the job
+     * ({@link ModelLocation#resolve}). The per-subtask operator calls this one; the shared per-TaskManager batcher
+     * calls {@link #create()}, as Flink's async functions have no distributed cache. By default it ignores the files.
+     */
+    default BatchProcessor<IN, OUT> create(DistributedCache jobFiles) throws Exception {
+        return create();
+    }
+
+    /**
      * The same processing for records of another type: each record is turned into this factory's input, and each
      * result is combined with its record (e.g. a {@code TextEvent} into a {@code TextInput}, and the prediction with
      * the event's id and attributes into a result record). Cost, padding and failure stages are the underlying
@@ -29,7 +39,17 @@ public interface BatchProcessorFactory<IN, OUT> extends Serializable {
     default <T, R> BatchProcessorFactory<T, R> adapt(
             SerializableFunction<T, IN> input, ResultFunction<T, OUT, R> result) {
         BatchProcessorFactory<IN, OUT> underlying = this;
-        return () -> new AdaptedProcessor<>(underlying.create(), input, result);
+        return new BatchProcessorFactory<T, R>() {
+            @Override
+            public BatchProcessor<T, R> create() throws Exception {
+                return new AdaptedProcessor<>(underlying.create(), input, result);
+            }
+
+            @Override
+            public BatchProcessor<T, R> create(DistributedCache jobFiles) throws Exception {
+                return new AdaptedProcessor<>(underlying.create(jobFiles), input, result);
+            }
+        };
     }
 
     /** Combines a record with the result of its processing. */

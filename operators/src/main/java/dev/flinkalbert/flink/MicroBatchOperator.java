@@ -60,7 +60,7 @@ public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OU
         super.open();
         buffer = new ArrayList<>(policy.maxRecords());
         metrics = new FlinkBatchMetrics(getMetricGroup());
-        processor = processorFactory.create();
+        processor = processorFactory.create(getRuntimeContext().getDistributedCache());
         runner = new BatchRunner<>(processor);
     }
 

@@ -14,6 +14,8 @@
  *   <li>{@link dev.flinkalbert.flink.MicroBatching}: the generic batching step for any
  *       {@link dev.flinkalbert.flink.BatchProcessor}, per subtask ({@link dev.flinkalbert.flink.MicroBatchOperator})
  *       or shared per TaskManager ({@link dev.flinkalbert.flink.SharedBatcher}).</li>
+ *   <li>{@link dev.flinkalbert.flink.ModelLocation}: where the TaskManagers find the model (the same path, or a copy
+ *       shipped with the job through Flink's distributed cache) and the SHA-256 its model.onnx must have.</li>
  * </ul>
  *
  * <p>Results are {@link dev.flinkalbert.inference.Outcome}s, the engine's own: a processor names the dead-letter

@@ -1,0 +1,129 @@
+package dev.flinkalbert.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.flinkalbert.demo.Demo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./albert demo}: Kafka, Flink and ALBERT in one process (see {@link Demo}). Without {@code --model-dir} it
+ * runs the committed demo model, {@value #DEMO_MODEL} under the repository root (the launcher passes the root as
+ * the {@code flinkalbert.root} system property).
+ */
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Streams sample texts through Kafka into an ALBERT job on a local Flink MiniCluster and shows the results"
+                    + " as they arrive, with throughput, batch size and end-to-end latency.",
+            "Flink's web UI runs on http://127.0.0.1:8081 (another port if taken). Ctrl-C stops everything.",
+        })
+final class DemoCommand implements Callable<Integer> {
+
+    /** The committed demo model, relative to the repository root. */
+    static final String DEMO_MODEL = "model/demo-model";
+    static final String ROOT_PROPERTY = "flinkalbert.root";
+
+    @Option(names = "--task", defaultValue = "classify", paramLabel = "TASK",
+            description = "classify, embed or qa (questions asked of each text) (default: ${DEFAULT-VALUE})")
+    Demo.Task task;
+
+    @Option(names = "--model-dir", paramLabel = "DIR",
+            description = "An ALBERT model directory: model.onnx, config.json, spiece.model (default: the committed"
+                    + " demo model, " + DEMO_MODEL + ")")
+    Path modelDir;
+
+    @Option(names = "--rate", defaultValue = "" + Demo.Settings.DEFAULT_EVENTS_PER_SECOND, paramLabel = "N",
+            description = "Sample events produced per second (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--events", defaultValue = "0", paramLabel = "N",
+            description = "Stop after N results and print a summary; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE})")
+    long events;
+
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
+            description = "cpu, cuda or cuda:N (CUDA needs onnxruntime_gpu; see the README) (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--intra-op-threads", defaultValue = "1", paramLabel = "N",
+            description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE})")
+    int intraOpThreads;
+
+    @Option(names = "--max-batch-size", paramLabel = "N", description = "Most events per model call (default: the operator's)")
+    Integer maxBatchSize;
+
+    @Option(names = "--max-linger-ms", paramLabel = "MS",
+            description = "Longest wait for a batch to fill (default: the operator's)")
+    Long maxLingerMillis;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", paramLabel = "MS",
+            description = "Results are committed (and become visible) at each checkpoint (default: ${DEFAULT-VALUE})")
+    long checkpointIntervalMillis;
+
+    @Option(names = "--web-ui-port", defaultValue = "" + Demo.Settings.DEFAULT_WEB_UI_PORT, paramLabel = "PORT",
+            description = "Flink web UI port on 127.0.0.1; another free one when taken (default: ${DEFAULT-VALUE})")
+    int webUiPort;
+
+    @Option(names = "--report-every-s", defaultValue = "5", paramLabel = "S",
+            description = "Seconds between figure lines (default: ${DEFAULT-VALUE})")
+    int reportSeconds;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Path model = modelDir != null ? modelDir : demoModel();
+        if (model == null) {
+            return 2;
+        }
+        Demo.Settings settings;
+        try {
+            settings = new Demo.Settings(task, model, rate, events, device, intraOpThreads, maxBatchSize,
+                    maxLingerMillis == null ? null : Duration.ofMillis(maxLingerMillis),
+                    Duration.ofMillis(checkpointIntervalMillis), webUiPort, Duration.ofSeconds(reportSeconds));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Demo demo = new Demo(settings, System.out);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread stop = new Thread(() -> {
+            demo.close();
+            try {
+                finished.await(10, TimeUnit.SECONDS);   // let run() print its summary
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            return demo.run();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /** The committed demo model, or null after saying that it is missing and what to do instead. */
+    private Path demoModel() {
+        Path root = Path.of(System.getProperty(ROOT_PROPERTY, "."));
+        Path model = root.resolve(DEMO_MODEL).toAbsolutePath().normalize();
+        if (Files.isDirectory(model)) {
+            return model;
+        }
+        spec.commandLine().getErr().println(String.join(System.lineSeparator(),
+                "The demo model has not been trained and committed yet: " + model + " does not exist.",
+                "Run the demo with any ALBERT model exported from Hugging Face instead, for example:",
+                "  optimum-cli export onnx --model albert-base-v2 --task text-classification /tmp/albert-cls",
+                "  ./albert demo --model-dir /tmp/albert-cls",
+                "(a directory with model.onnx, config.json and spiece.model; see the README, 'Bringing a Hugging Face"
+                        + " model')."));
+        return null;
+    }
+}
