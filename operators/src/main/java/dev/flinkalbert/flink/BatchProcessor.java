@@ -1,6 +1,8 @@
 package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.FailureStage;
+import dev.flinkalbert.inference.InferenceException;
+import dev.flinkalbert.inference.Outcome;
 
 import java.util.List;
 
@@ -12,7 +14,7 @@ import java.util.List;
  * subtask, or one per TaskManager for a {@link SharedBatcher}) and is called by one thread at a time, except
  * {@link #cost}, which may be called from any thread.
  *
- * <p>Failures: a record that cannot be processed gets {@link Outcome#failure} in its slot and goes to the dead-letter
+ * <p>Failures: a record that cannot be processed gets {@link Outcome#failure(Exception)} in its slot and goes to the dead-letter
  * output; an exception thrown by {@link #process} means the whole batch failed, and the caller bisects the batch
  * (halves, recursively) to find the records that make it fail. {@link Error}s and {@link InterruptedException} are
  * not bisected: they fail the job.
@@ -49,10 +51,12 @@ public interface BatchProcessor<IN, OUT> extends AutoCloseable {
     }
 
     /**
-     * The stage recorded on dead letters of records that failed without an outcome of their own: found by bisecting
-     * a batch that threw, or whose {@link #cost} threw.
+     * The stage recorded on the dead letter of a record that failed with {@code error}: the exception of its own
+     * failure {@link Outcome}, the one its {@link #cost} threw, or the one {@link #process} threw on it alone when a
+     * failed batch was bisected. The default says {@link FailureStage#INFERENCE} for every failure; ALBERT's
+     * processors tell tokenizer failures ({@link FailureStage#TOKENIZE}) from {@link InferenceException}s.
      */
-    default FailureStage failureStage() {
+    default FailureStage failureStage(Exception error) {
         return FailureStage.INFERENCE;
     }
 

@@ -1,5 +1,7 @@
 package dev.flinkalbert.flink;
 
+import org.apache.flink.util.function.SerializableFunction;
+
 import java.io.Serializable;
 
 /**
@@ -12,4 +14,27 @@ public interface BatchProcessorFactory<IN, OUT> extends Serializable {
 
     /** Creates the processor; a failure here fails the task at start-up, so say what to fix. */
     BatchProcessor<IN, OUT> create() throws Exception;
+
+    /**
+     * The same processing for records of another type: each record is turned into this factory's input, and each
+     * result is combined with its record (e.g. a {@code TextEvent} into a {@code TextInput}, and the prediction with
+     * the event's id and attributes into a result record). Cost, padding and failure stages are the underlying
+     * processor's.
+     *
+     * @param input turns a record into this processor's input; it should not throw (a record it throws on fails
+     *     its batch, which is then bisected until that record fails alone)
+     * @param result makes a record's result from the record and this processor's result; a record it throws on
+     *     fails alone
+     */
+    default <T, R> BatchProcessorFactory<T, R> adapt(
+            SerializableFunction<T, IN> input, ResultFunction<T, OUT, R> result) {
+        BatchProcessorFactory<IN, OUT> underlying = this;
+        return () -> new AdaptedProcessor<>(underlying.create(), input, result);
+    }
+
+    /** Combines a record with the result of its processing. */
+    @FunctionalInterface
+    interface ResultFunction<T, OUT, R> extends Serializable {
+        R apply(T record, OUT result) throws Exception;
+    }
 }

@@ -1,5 +1,7 @@
 package dev.flinkalbert.flink;
 
+import dev.flinkalbert.inference.Outcome;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,7 +33,7 @@ final class BatchRunner<IN, OUT> {
             throw e;
         } catch (Exception e) {
             if (batch.size() == 1) {
-                return List.of(Outcome.failure(processor.failureStage(), e));
+                return List.of(Outcome.failure(e));
             }
             int half = batch.size() / 2;
             List<Outcome<OUT>> joined = new ArrayList<>(batch.size());

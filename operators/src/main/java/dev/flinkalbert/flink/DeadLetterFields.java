@@ -1,6 +1,7 @@
 package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.DeadLetter;
+import dev.flinkalbert.avro.FailureStage;
 
 import org.apache.flink.util.function.SerializableFunction;
 
@@ -40,20 +41,20 @@ public interface DeadLetterFields<IN> extends Serializable {
     }
 
     /**
-     * The dead letter of {@code record} that failed with {@code failure}. A failure of {@link #describe} itself does
-     * not lose the record: the dead letter then says so in its message.
+     * The dead letter of {@code record} that failed at {@code stage} with {@code error}. A failure of
+     * {@link #describe} itself does not lose the record: the dead letter then says so in its message.
      */
-    default DeadLetter deadLetter(IN record, Outcome<?> failure) {
+    default DeadLetter deadLetter(IN record, FailureStage stage, Exception error) {
         DeadLetter.Builder builder = DeadLetter.newBuilder();
-        String message = failure.message();
+        String message = error.getMessage() != null ? error.getMessage() : error.toString();
         try {
             describe(record, builder);
         } catch (RuntimeException e) {
             builder = DeadLetter.newBuilder();
             message += " (its original bytes and id could not be read: " + e + ")";
         }
-        return builder.setStage(failure.stage())
-                .setErrorClass(failure.errorClass())
+        return builder.setStage(stage)
+                .setErrorClass(error.getClass().getName())
                 .setMessage(message)
                 .setTime(Instant.ofEpochMilli(System.currentTimeMillis()))
                 .build();

@@ -1,6 +1,7 @@
 package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.DeadLetter;
+import dev.flinkalbert.inference.Outcome;
 
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -67,8 +68,7 @@ public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OU
         try {
             cost = processor.cost(value);
         } catch (RuntimeException e) {
-            Outcome<OUT> failure = Outcome.failure(processor.failureStage(), e);
-            emitDeadLetter(value, failure, element.hasTimestamp(), element.getTimestamp());
+            emitDeadLetter(value, e, element.hasTimestamp(), element.getTimestamp());
             return;
         }
         if (policy.overflows(buffer.size(), bufferCost, cost)) {
@@ -157,14 +157,14 @@ public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OU
             if (outcome.isSuccess()) {
                 output.collect(record.withValue(outcome.value()));
             } else {
-                emitDeadLetter(record.value, outcome, record.hasTimestamp, record.timestamp);
+                emitDeadLetter(record.value, outcome.error(), record.hasTimestamp, record.timestamp);
             }
         }
     }
 
-    private void emitDeadLetter(IN value, Outcome<OUT> failure, boolean hasTimestamp, long timestamp) {
+    private void emitDeadLetter(IN value, Exception error, boolean hasTimestamp, long timestamp) {
         metrics.deadLetter();
-        DeadLetter deadLetter = deadLetterFields.deadLetter(value, failure);
+        DeadLetter deadLetter = deadLetterFields.deadLetter(value, processor.failureStage(error), error);
         output.collect(MicroBatching.DEAD_LETTERS,
                 hasTimestamp ? new StreamRecord<>(deadLetter, timestamp) : new StreamRecord<>(deadLetter));
     }

@@ -66,7 +66,9 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
             } else if (outcome.isSuccess()) {
                 resultFuture.complete(List.of(Either.Right(outcome.value())));
             } else {
-                resultFuture.complete(List.of(Either.Left(deadLetterFields.deadLetter(input, outcome))));
+                Exception failure = outcome.error();
+                resultFuture.complete(List.of(Either.Left(
+                        deadLetterFields.deadLetter(input, lease.batcher().failureStage(failure), failure))));
             }
         });
     }

@@ -1,5 +1,8 @@
 package dev.flinkalbert.flink;
 
+import dev.flinkalbert.avro.FailureStage;
+import dev.flinkalbert.inference.Outcome;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +100,11 @@ public final class SharedBatcher<IN, OUT> {
         }
     }
 
+    /** The dead-letter stage of a record that failed with {@code error}, as the processor says. */
+    public FailureStage failureStage(Exception error) {
+        return processor.failureStage(error);
+    }
+
     /** Records waiting for a batch now (for a gauge). */
     public int queued() {
         return queue.size();
@@ -108,7 +116,7 @@ public final class SharedBatcher<IN, OUT> {
         try {
             cost = processor.cost(record);
         } catch (RuntimeException e) {
-            future.complete(Outcome.failure(processor.failureStage(), e));
+            future.complete(Outcome.failure(e));
             metrics.deadLetter();
             return future;
         }

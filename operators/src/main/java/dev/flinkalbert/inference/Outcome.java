@@ -4,8 +4,9 @@ import java.util.Objects;
 
 /**
  * The result for one input of a batch: a value, or the exception that made this one input fail (a null text, a
- * tokenizer error) while the rest of the batch went through. The Flink operator routes failures to its dead-letter
- * output with {@link #error()} as the reason.
+ * tokenizer error) while the rest of the batch went through. The one outcome type of the engine and of Flink's
+ * micro-batching ({@code dev.flinkalbert.flink.BatchProcessor}), which routes failures to its dead-letter output
+ * with {@link #error()} as the reason and the processor's {@code failureStage(error)} as the stage.
  */
 public final class Outcome<T> {
 

@@ -313,7 +313,7 @@ class MicroBatchOperatorTest {
         assertEquals(2, out.deadLetters.size());
         for (DeadLetter deadLetter : out.deadLetters) {
             assertEquals(FailureStage.INFERENCE, deadLetter.getStage());
-            assertEquals("java.lang.IllegalArgumentException", deadLetter.getErrorClass());
+            assertEquals("java.lang.IllegalStateException", deadLetter.getErrorClass());
             assertEquals("cannot process 'boom'", deadLetter.getMessage());
             assertEquals("id-boom", deadLetter.getId());
         }

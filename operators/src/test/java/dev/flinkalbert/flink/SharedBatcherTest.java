@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flinkalbert.inference.Outcome;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
@@ -86,8 +88,8 @@ class SharedBatcherTest {
         List<String> results = submitAll(key, BatchPolicy.of(4, LINGER, BatchPolicy.UNLIMITED_COST), false,
                 List.of("a", "boom", "bad-c", "d"));
 
-        assertEquals(List.of("A", "failure(INFERENCE, java.lang.IllegalArgumentException: cannot process 'boom')",
-                "failure(TOKENIZE, java.lang.IllegalArgumentException: bad text: bad-c)", "D"), results);
+        assertEquals(List.of("A", "INFERENCE, java.lang.IllegalStateException: cannot process 'boom'",
+                "TOKENIZE, java.lang.IllegalArgumentException: bad text: bad-c", "D"), results);
         // [a boom bad-c d] throws; [a boom] throws: [a] ok, [boom] fails alone; [bad-c d] ok (bad-c fails alone).
         assertEquals(List.of(4, 2, 1, 1, 2), UpperCaseProcessor.calls(key));
     }
@@ -144,7 +146,8 @@ class SharedBatcherTest {
             List<String> results = new ArrayList<>();
             for (CompletableFuture<Outcome<String>> future : futures) {
                 Outcome<String> outcome = future.get(10, TimeUnit.SECONDS);
-                results.add(outcome.isSuccess() ? outcome.value() : outcome.toString());
+                results.add(outcome.isSuccess() ? outcome.value()
+                        : lease.batcher().failureStage(outcome.error()) + ", " + outcome.error());
             }
             return results;
         }

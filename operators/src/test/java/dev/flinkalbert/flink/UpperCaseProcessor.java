@@ -1,6 +1,7 @@
 package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.FailureStage;
+import dev.flinkalbert.inference.Outcome;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A real, simple batch processor for tests: upper-cases texts. A text {@value #POISON} makes the whole batch throw;
+ * A real, simple batch processor for tests: upper-cases texts. A text {@value #POISON} makes the whole batch throw ({@link IllegalStateException}, an inference failure);
  * a text starting with {@value #BAD_PREFIX} fails alone; an empty text has no cost (its {@link #cost} throws). The
  * padding ratio is that of padding each text to the longest of its batch. Each instance records what it saw under
  * its test's key (Flink runs it inside the MiniCluster, in this JVM): the size of every {@code process} call, how
@@ -103,12 +104,12 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
             Thread.sleep(sleepMillisPerCall);
         }
         if (batch.contains(POISON)) {
-            throw new IllegalArgumentException("cannot process '" + POISON + "'");
+            throw new IllegalStateException("cannot process '" + POISON + "'");
         }
         List<Outcome<String>> outcomes = new ArrayList<>(batch.size());
         for (String text : batch) {
             outcomes.add(text.startsWith(BAD_PREFIX)
-                    ? Outcome.failure(FailureStage.TOKENIZE, "java.lang.IllegalArgumentException", "bad text: " + text)
+                    ? Outcome.<String>failure(new IllegalArgumentException("bad text: " + text))
                     : Outcome.success(text.toUpperCase(Locale.ROOT)));
         }
         FINISHED.get(key).addAndGet(batch.size());
@@ -129,6 +130,12 @@ final class UpperCaseProcessor implements BatchProcessor<String, String> {
             throw new IllegalArgumentException("an empty text has no cost");
         }
         return costIsLength ? record.length() : 1;
+    }
+
+    /** A bad text ({@link IllegalArgumentException}) fails in tokenization; a poisoned batch in inference. */
+    @Override
+    public FailureStage failureStage(Exception error) {
+        return error instanceof IllegalArgumentException ? FailureStage.TOKENIZE : FailureStage.INFERENCE;
     }
 
     @Override
