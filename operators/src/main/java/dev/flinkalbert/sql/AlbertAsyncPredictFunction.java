@@ -3,6 +3,7 @@ package dev.flinkalbert.sql;
 import dev.flinkalbert.flink.BatchMetrics;
 import dev.flinkalbert.flink.FlinkBatchMetrics;
 import dev.flinkalbert.flink.SharedBatcher;
+import dev.flinkalbert.inference.Outcome;
 import dev.flinkalbert.inference.TextInput;
 import java.util.Collection;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
 
     private final AlbertModelSpec spec;
     private final PredictionRows rows;
-    private transient SharedBatcher.Lease<TextInput, Object> lease;
+    private transient SharedBatcher.Lease<TextInput, ?> lease;
     private transient BatchMetrics metrics;
 
     AlbertAsyncPredictFunction(AlbertModelSpec spec) {
@@ -41,13 +42,12 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
     @Override
     public void open(FunctionContext context) throws Exception {
         metrics = new FlinkBatchMetrics(context.getMetricGroup());
-        lease = SharedBatcher.acquire(spec.batcherName(), spec.batchPolicy(), QUEUE_CAPACITY,
-                PredictorProcessor.factory(spec));
+        lease = SharedBatcher.acquire(spec.batcherName(), spec.batchPolicy(), QUEUE_CAPACITY, spec.task());
     }
 
     @Override
     public CompletableFuture<Collection<RowData>> asyncPredict(RowData input) {
-        CompletableFuture<dev.flinkalbert.flink.Outcome<Object>> outcome;
+        CompletableFuture<? extends Outcome<?>> outcome;
         try {
             outcome = lease.submit(rows.input(input), metrics);
         } catch (InterruptedException e) {
@@ -58,9 +58,8 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
             if (result.isSuccess()) {
                 return rows.rows(result.value());
             }
-            LOG.warn("ALBERT model {}: a row failed: {}: {}", spec.modelDirectory(), result.errorClass(),
-                    result.message());
-            return List.of(rows.failure(result.message()));
+            LOG.warn("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), result.error().toString());
+            return List.of(rows.failure(result.error().getMessage()));
         });
     }
 

@@ -24,8 +24,8 @@ public final class AlbertModelOptions {
             .withDescription("Folder with model.onnx, config.json and spiece.model. It is opened when a query using"
                     + " the model is planned (to check it) and on every TaskManager, so it must be readable on both.");
 
-    public static final ConfigOption<AlbertTask> TASK = ConfigOptions.key("task")
-            .enumType(AlbertTask.class)
+    public static final ConfigOption<TaskOption> TASK = ConfigOptions.key("task")
+            .enumType(TaskOption.class)
             .noDefaultValue()
             .withDescription("classify, embed or qa. Default: the model's own task, recognised from the ONNX graph's"
                     + " outputs (logits, last_hidden_state/pooler_output, start_logits/end_logits); when set it must"

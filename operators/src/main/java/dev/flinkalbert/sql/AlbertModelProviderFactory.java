@@ -15,12 +15,16 @@ import static dev.flinkalbert.sql.AlbertModelOptions.THREADS;
 import static dev.flinkalbert.sql.AlbertModelOptions.TOKEN_BUDGET;
 import static dev.flinkalbert.sql.AlbertModelOptions.TOP_K;
 
+import dev.flinkalbert.flink.AlbertTask;
+import dev.flinkalbert.flink.BatchPolicy;
 import dev.flinkalbert.inference.AlbertModel;
-import dev.flinkalbert.inference.AlbertPredictor;
+import dev.flinkalbert.inference.Answerer;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.SessionSettings;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
@@ -92,8 +96,10 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
             throw new ValidationException("Option '" + DEVICE.key() + "' of model " + model + ": " + e.getMessage());
         }
         ResolvedCatalogModel catalogModel = context.getCatalogModel();
+        // Open the model once to learn its task (and check its directory); the engine task opened below joins its
+        // ONNX Runtime session instead of loading the graph again.
         try (AlbertModel albert = openChecked(model, options.get(MODEL_DIRECTORY), session)) {
-            AlbertTask task = AlbertTask.of(albert.task());
+            TaskOption task = TaskOption.of(albert.task());
             if (options.getOptional(TASK).filter(t -> t != task).isPresent()) {
                 throw new ValidationException("Model " + model + " has '" + TASK.key() + "' = '"
                         + options.get(TASK).name().toLowerCase(Locale.ROOT) + "' but " + albert.directory()
@@ -109,19 +115,45 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
             });
             ModelColumns.Layout layout = ModelColumns.check(task, catalogModel.getResolvedInputSchema(),
                     catalogModel.getResolvedOutputSchema());
-            AlbertModelSpec spec = new AlbertModelSpec(albert.directory().toString(), session,
-                    options.get(BATCH_SIZE), options.get(BATCH_LINGER), options.get(TOKEN_BUDGET),
-                    options.getOptional(TOP_K).orElse(null), options.get(POOLING), options.get(NORMALIZE),
-                    options.getOptional(MAX_LENGTH).orElse(null), options.get(QA_STRIDE),
-                    options.get(QA_MAX_ANSWER_LENGTH), options.get(QA_HANDLE_IMPOSSIBLE_ANSWER), layout);
-            // Building a predictor checks the remaining options against the model (pooling, stride vs length).
-            try (AlbertPredictor<?> predictor = spec.predictor(albert)) {
-                return new AlbertModelProvider(spec);
+            AlbertTask<?> engineTask = engineTask(task, albert, options, session);
+            try {
+                engineTask.open().close(); // checks the options against the model (pooling, stride vs length)
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new ValidationException("Options of model " + model + " do not fit " + albert.directory()
                         + ": " + e.getMessage());
             }
+            BatchPolicy policy = BatchPolicy.of(options.get(BATCH_SIZE), options.get(BATCH_LINGER),
+                    BatchPolicy.UNLIMITED_COST);
+            return new AlbertModelProvider(new AlbertModelSpec(engineTask, policy, layout,
+                    batcherName(albert.directory().toString(), catalogModel.getOptions())));
         }
+    }
+
+    /** The engine task with the options that apply to the model's task (the others are left at their defaults). */
+    private static AlbertTask<?> engineTask(TaskOption task, AlbertModel albert, ReadableConfig options,
+            SessionSettings session) {
+        AlbertTask.Builder<?> builder = switch (task) {
+            case CLASSIFY -> AlbertTask.classification(albert.directory())
+                    .topK(options.getOptional(TOP_K).orElse(albert.labels().size()));
+            case EMBED -> AlbertTask.embeddings(albert.directory())
+                    .pooling(options.get(POOLING))
+                    .normalize(options.get(NORMALIZE));
+            case QA -> AlbertTask.questionAnswering(albert.directory())
+                    .topK(options.getOptional(TOP_K).orElse(Answerer.DEFAULT_TOP_K))
+                    .stride(options.get(QA_STRIDE))
+                    .maxAnswerLength(options.get(QA_MAX_ANSWER_LENGTH))
+                    .handleImpossibleAnswer(options.get(QA_HANDLE_IMPOSSIBLE_ANSWER));
+        };
+        builder.sessionSettings(session)
+                .maxBatchSize(options.get(BATCH_SIZE))
+                .tokenBudget(options.get(TOKEN_BUDGET));
+        options.getOptional(MAX_LENGTH).ifPresent(builder::maxLength);
+        return builder.build();
+    }
+
+    /** One batcher per model directory and option set: equal declarations share it, others never do. */
+    private static String batcherName(String directory, Map<String, String> options) {
+        return "albert-sql:" + directory + new TreeMap<>(options);
     }
 
     private static AlbertModel openChecked(String model, String directory, SessionSettings session) {

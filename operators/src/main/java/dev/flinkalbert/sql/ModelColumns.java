@@ -21,7 +21,7 @@ import org.apache.flink.table.types.logical.MapType;
 import org.apache.flink.table.types.logical.VarCharType;
 
 /**
- * The columns a model of each {@link AlbertTask} may declare, checked when a query using the model is planned.
+ * The columns a model of each {@link TaskOption} may declare, checked when a query using the model is planned.
  *
  * <table>
  *   <caption>Columns by task</caption>
@@ -69,9 +69,9 @@ final class ModelColumns {
     private ModelColumns() {}
 
     /** Input columns by name (true: required) and output columns, by task. */
-    private static Map<String, Boolean> inputs(AlbertTask task) {
+    private static Map<String, Boolean> inputs(TaskOption task) {
         Map<String, Boolean> inputs = new LinkedHashMap<>();
-        if (task == AlbertTask.QA) {
+        if (task == TaskOption.QA) {
             inputs.put(QUESTION, true);
             inputs.put(CONTEXT, true);
         } else {
@@ -81,7 +81,7 @@ final class ModelColumns {
         return inputs;
     }
 
-    private static Map<String, ColumnType> outputs(AlbertTask task) {
+    private static Map<String, ColumnType> outputs(TaskOption task) {
         Map<String, ColumnType> outputs = new LinkedHashMap<>();
         switch (task) {
             case CLASSIFY -> {
@@ -106,7 +106,7 @@ final class ModelColumns {
      *
      * @throws ValidationException listing every problem and the columns the task expects
      */
-    static Layout check(AlbertTask task, ResolvedSchema input, ResolvedSchema output) {
+    static Layout check(TaskOption task, ResolvedSchema input, ResolvedSchema output) {
         List<String> problems = new ArrayList<>();
         Map<String, Boolean> expectedInputs = inputs(task);
         List<String> inputNames = new ArrayList<>();
@@ -186,7 +186,7 @@ final class ModelColumns {
      * The checked columns of one model: input column names in the order the predict function receives them, and
      * output names and types in the order it must write them.
      */
-    record Layout(AlbertTask task, List<String> inputs, List<String> outputs, List<LogicalType> outputTypes)
+    record Layout(TaskOption task, List<String> inputs, List<String> outputs, List<LogicalType> outputTypes)
             implements Serializable {
 
         Layout {

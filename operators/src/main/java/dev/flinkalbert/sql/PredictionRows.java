@@ -38,7 +38,7 @@ final class PredictionRows implements Serializable {
 
     PredictionRows(ModelColumns.Layout layout) {
         this.layout = layout;
-        boolean qa = layout.task() == AlbertTask.QA;
+        boolean qa = layout.task() == TaskOption.QA;
         this.first = layout.inputs().indexOf(qa ? ModelColumns.QUESTION : ModelColumns.TEXT);
         this.second = layout.inputs().indexOf(qa ? ModelColumns.CONTEXT : ModelColumns.TEXT_PAIR);
     }

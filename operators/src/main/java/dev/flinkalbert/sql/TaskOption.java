@@ -7,7 +7,7 @@ import org.apache.flink.configuration.description.InlineElement;
 import static org.apache.flink.configuration.description.TextElement.text;
 
 /** What an {@code 'provider' = 'albert'} model computes, as written in the {@code 'task'} option. */
-public enum AlbertTask implements DescribedEnum {
+public enum TaskOption implements DescribedEnum {
     CLASSIFY(ModelTask.CLASSIFICATION, "sequence classification: text (and text_pair) to label, score, scores"),
     EMBED(ModelTask.EMBEDDINGS, "sentence embeddings: text (and text_pair) to embedding"),
     QA(ModelTask.QUESTION_ANSWERING, "extractive question answering: question, context to answer, score,"
@@ -16,7 +16,7 @@ public enum AlbertTask implements DescribedEnum {
     private final ModelTask modelTask;
     private final String description;
 
-    AlbertTask(ModelTask modelTask, String description) {
+    TaskOption(ModelTask modelTask, String description) {
         this.modelTask = modelTask;
         this.description = description;
     }
@@ -27,8 +27,8 @@ public enum AlbertTask implements DescribedEnum {
     }
 
     /** The SQL task of a model whose outputs say it computes {@code task}. */
-    public static AlbertTask of(ModelTask task) {
-        for (AlbertTask t : values()) {
+    public static TaskOption of(ModelTask task) {
+        for (TaskOption t : values()) {
             if (t.modelTask == task) {
                 return t;
             }
