@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            SqlCommand.class,
         },
         footer = {
             "",
