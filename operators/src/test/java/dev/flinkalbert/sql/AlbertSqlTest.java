@@ -21,10 +21,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.flinkalbert.flink.FlinkBatchMetrics;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.HistogramStatistics;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.table.api.DataTypes;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
@@ -48,10 +55,13 @@ class AlbertSqlTest {
     private static final double QA_RELATIVE_TOLERANCE = 1e-3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
+
     @RegisterExtension
     static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
             .setNumberTaskManagers(1)
             .setNumberSlotsPerTaskManager(2)
+            .setConfiguration(METRICS.addToConfiguration(new Configuration()))
             .build());
 
     private static TableEnvironment tableEnvironment() {
@@ -116,6 +126,40 @@ class AlbertSqlTest {
                 assertArrayEquals(direct.scores(), probabilities, 1e-6f, id);
             }
         }
+    }
+
+    @Test
+    void theAsynchronousPathBatchesConcurrentRows() throws Exception {
+        Path dir = Fixtures.require("hf-albert-tiny/seqcls");
+        TableEnvironment env = tableEnvironment();
+        env.getConfig().set("parallelism.default", "1");
+        List<Row> inputs = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            inputs.add(Row.of(i, "review number " + i));
+        }
+        env.createTemporaryView("texts", env.fromValues(DataTypes.ROW(
+                DataTypes.FIELD("id", DataTypes.INT()), DataTypes.FIELD("text", DataTypes.STRING())), inputs));
+        // A long linger: a batch is flushed when the 16 rows in flight have all been queued.
+        env.executeSql("CREATE MODEL sentiment INPUT (text STRING) OUTPUT (label STRING)"
+                + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "', 'batch.size' = '16',"
+                + " 'batch.linger' = '2 s')");
+        TableResult result = env.executeSql("SELECT id, label FROM ML_PREDICT(TABLE texts, MODEL sentiment,"
+                + " DESCRIPTOR(text), MAP['max-concurrent-operations', '16'])");
+        int rows = 0;
+        try (CloseableIterator<Row> it = result.collect()) {
+            for (; it.hasNext(); it.next()) {
+                rows++;
+            }
+        }
+        assertEquals(64, rows);
+        JobID job = result.getJobClient().orElseThrow().getJobID();
+        List<Histogram> batchSizes = METRICS.getMetricsByIdentifiers(job).entrySet().stream()
+                .filter(e -> e.getKey().endsWith(FlinkBatchMetrics.GROUP + ".batchSize"))
+                .map(e -> (Histogram) e.getValue())
+                .toList();
+        assertEquals(1, batchSizes.size(), METRICS.getMetricsByIdentifiers(job).keySet().toString());
+        HistogramStatistics stats = batchSizes.get(0).getStatistics();
+        assertTrue(stats.getMax() > 1 && stats.getMax() <= 16, "largest batch " + stats.getMax());
     }
 
     @Test
