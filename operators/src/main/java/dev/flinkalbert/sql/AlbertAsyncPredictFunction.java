@@ -43,6 +43,7 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
     public void open(FunctionContext context) throws Exception {
         metrics = new FlinkBatchMetrics(context.getMetricGroup());
         lease = SharedBatcher.acquire(spec.batcherName(), spec.batchPolicy(), QUEUE_CAPACITY, spec.task());
+        context.getMetricGroup().addGroup(FlinkBatchMetrics.GROUP).gauge("sharedQueueLength", lease.batcher()::queued);
     }
 
     @Override
