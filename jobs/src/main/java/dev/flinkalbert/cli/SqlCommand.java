@@ -86,6 +86,7 @@ public final class SqlCommand implements Callable<Integer> {
 
     /** Runs one statement; prints its rows when it has any, waits for it when it starts a job. */
     void run(TableEnvironment env, String statement, PrintStream out) throws Exception {
+        long start = System.nanoTime();
         TableResult result;
         try {
             result = env.executeSql(statement);
@@ -104,6 +105,10 @@ public final class SqlCommand implements Callable<Integer> {
             }
         } else if (result.getJobClient().isPresent()) {
             result.await(); // INSERT: the next statement may read what it wrote
+        }
+        if (result.getJobClient().isPresent()) {
+            System.err.printf("albert sql: job %s finished in %d ms%n", result.getJobClient().get().getJobID(),
+                    (System.nanoTime() - start) / 1_000_000);
         }
     }
 

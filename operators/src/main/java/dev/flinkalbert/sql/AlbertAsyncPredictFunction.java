@@ -1,6 +1,7 @@
 package dev.flinkalbert.sql;
 
 import dev.flinkalbert.flink.BatchMetrics;
+import dev.flinkalbert.flink.BatchPolicy;
 import dev.flinkalbert.flink.FlinkBatchMetrics;
 import dev.flinkalbert.flink.SharedBatcher;
 import dev.flinkalbert.inference.Outcome;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * The asynchronous {@code ML_PREDICT} path (Flink's default when a provider offers both): the SQL runtime hands over
  * one row per call, and this function queues it on the per-TaskManager {@link SharedBatcher} of the model, which
  * runs the rows of all subtasks and queries on the model in batches ({@code batch.size}, {@code batch.linger}). The
- * rows in flight per subtask, and so the largest batch one subtask can fill, are bounded by ML_PREDICT's
- * {@code max-concurrent-operations} (default 10; {@code table.exec.async-ml-predict.max-concurrent-operations}).
+ * rows in flight per subtask are bounded by ML_PREDICT's {@code max-concurrent-operations} (default 10;
+ * {@code table.exec.async-ml-predict.max-concurrent-operations}), and batches are capped at that bound: a larger
+ * batch could only fill from several subtasks, and would otherwise wait out its linger for rows that cannot come.
  * Public because the planner's generated code calls it.
  */
 public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
@@ -30,19 +32,23 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
     static final int QUEUE_CAPACITY = 4096;
 
     private final AlbertModelSpec spec;
+    private final BatchPolicy policy;
     private final PredictionRows rows;
     private transient SharedBatcher.Lease<TextInput, ?> lease;
     private transient BatchMetrics metrics;
 
-    AlbertAsyncPredictFunction(AlbertModelSpec spec) {
+    /** @param policy the model's, capped at the rows this subtask may have in flight */
+    AlbertAsyncPredictFunction(AlbertModelSpec spec, BatchPolicy policy) {
         this.spec = spec;
+        this.policy = policy;
         this.rows = new PredictionRows(spec.layout());
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
         metrics = new FlinkBatchMetrics(context.getMetricGroup());
-        lease = SharedBatcher.acquire(spec.batcherName(), spec.batchPolicy(), QUEUE_CAPACITY, spec.task());
+        // Queries with other in-flight bounds batch apart: a batcher runs one policy.
+        lease = SharedBatcher.acquire(spec.batcherName() + policy, policy, QUEUE_CAPACITY, spec.task());
         context.getMetricGroup().addGroup(FlinkBatchMetrics.GROUP).gauge("sharedQueueLength", lease.batcher()::queued);
     }
 

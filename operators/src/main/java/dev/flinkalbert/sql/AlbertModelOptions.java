@@ -44,9 +44,9 @@ public final class AlbertModelOptions {
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("batch.size")
             .intType()
             .defaultValue(BatchPolicy.DEFAULT_MAX_RECORDS)
-            .withDescription("Most rows per model call. The asynchronous path gathers concurrent rows of all"
-                    + " subtasks of a TaskManager into batches of up to this many; raise the ML_PREDICT option"
-                    + " 'max-concurrent-operations' (default 10 per subtask) to fill them.");
+            .withDescription("Most rows per model call. The asynchronous path gathers the rows in flight into batches"
+                    + " of up to this many, capped at ML_PREDICT's 'max-concurrent-operations' (rows in flight per"
+                    + " subtask, default 10): raise that to at least this value for full batches.");
 
     public static final ConfigOption<Duration> BATCH_LINGER = ConfigOptions.key("batch.linger")
             .durationType()

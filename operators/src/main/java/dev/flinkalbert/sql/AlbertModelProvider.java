@@ -1,5 +1,6 @@
 package dev.flinkalbert.sql;
 
+import org.apache.flink.table.api.config.MLPredictRuntimeConfigOptions;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.PredictFunction;
 import org.apache.flink.table.ml.AsyncPredictRuntimeProvider;
@@ -28,7 +29,10 @@ final class AlbertModelProvider implements PredictRuntimeProvider, AsyncPredictR
 
     @Override
     public AsyncPredictFunction createAsyncPredictFunction(Context context) {
-        return new AlbertAsyncPredictFunction(spec);
+        int inFlight = context.runtimeConfig()
+                .getOptional(MLPredictRuntimeConfigOptions.ASYNC_MAX_CONCURRENT_OPERATIONS)
+                .orElse(spec.defaultMaxConcurrentOperations());
+        return new AlbertAsyncPredictFunction(spec, spec.batchPolicy(inFlight));
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
 import org.apache.flink.table.catalog.ResolvedCatalogModel;
 import org.apache.flink.table.factories.FactoryUtil;
 import org.apache.flink.table.factories.ModelProviderFactory;
@@ -125,7 +126,9 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
             BatchPolicy policy = BatchPolicy.of(options.get(BATCH_SIZE), options.get(BATCH_LINGER),
                     BatchPolicy.UNLIMITED_COST);
             return new AlbertModelProvider(new AlbertModelSpec(engineTask, policy, layout,
-                    batcherName(albert.directory().toString(), catalogModel.getOptions())));
+                    batcherName(albert.directory().toString(), catalogModel.getOptions()),
+                    context.getConfiguration().get(
+                            ExecutionConfigOptions.TABLE_EXEC_ASYNC_ML_PREDICT_MAX_CONCURRENT_OPERATIONS)));
         }
     }
 

@@ -11,6 +11,25 @@ import java.io.Serializable;
  *
  * @param batcherName the per-TaskManager batcher of the asynchronous path: models declared with the same options
  *     share one, so that all their subtasks and queries fill its batches together
+ * @param defaultMaxConcurrentOperations {@code table.exec.async-ml-predict.max-concurrent-operations} where the
+ *     query was planned (a query's own {@code MAP['max-concurrent-operations', …]} overrides it)
  */
-record AlbertModelSpec(AlbertTask<?> task, BatchPolicy batchPolicy, ModelColumns.Layout layout, String batcherName)
-        implements Serializable {}
+record AlbertModelSpec(
+        AlbertTask<?> task,
+        BatchPolicy batchPolicy,
+        ModelColumns.Layout layout,
+        String batcherName,
+        int defaultMaxConcurrentOperations) implements Serializable {
+
+    /**
+     * The batches of a subtask with at most {@code maxConcurrentOperations} rows in flight: never larger than that,
+     * so that a batch is not held for its linger waiting for rows that cannot come while the subtask waits for its
+     * results.
+     */
+    BatchPolicy batchPolicy(int maxConcurrentOperations) {
+        if (batchPolicy.maxRecords() <= maxConcurrentOperations) {
+            return batchPolicy;
+        }
+        return BatchPolicy.of(maxConcurrentOperations, batchPolicy.maxLinger(), batchPolicy.maxCost());
+    }
+}

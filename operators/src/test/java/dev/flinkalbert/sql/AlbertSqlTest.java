@@ -38,8 +38,10 @@ import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.ExceptionUtils;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -128,30 +130,42 @@ class AlbertSqlTest {
         }
     }
 
-    @Test
-    void theAsynchronousPathBatchesConcurrentRows() throws Exception {
+    /**
+     * With a linger of an hour, a batch is flushed only when it is full: every batch holds exactly the rows a subtask
+     * may have in flight (the query's {@code max-concurrent-operations}, else the table option, else Flink's 10),
+     * and a {@code batch.size} above that bound never holds a batch back (the query would not finish in time).
+     */
+    @ParameterizedTest(name = "query {0}, table option {1}")
+    @CsvSource(nullValues = "-", value = {"16, -, 16", "-, 5, 5", "-, -, 10"})
+    @Timeout(180)
+    void theAsynchronousPathBatchesTheRowsInFlight(Integer queryOption, Integer tableOption, int expectedBatch)
+            throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
         TableEnvironment env = tableEnvironment();
         env.getConfig().set("parallelism.default", "1");
+        if (tableOption != null) {
+            env.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", tableOption.toString());
+        }
+        int rowCount = expectedBatch * 4;
         List<Row> inputs = new ArrayList<>();
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < rowCount; i++) {
             inputs.add(Row.of(i, "review number " + i));
         }
         env.createTemporaryView("texts", env.fromValues(DataTypes.ROW(
                 DataTypes.FIELD("id", DataTypes.INT()), DataTypes.FIELD("text", DataTypes.STRING())), inputs));
-        // A long linger: a batch is flushed when the 16 rows in flight have all been queued.
         env.executeSql("CREATE MODEL sentiment INPUT (text STRING) OUTPUT (label STRING)"
-                + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "', 'batch.size' = '16',"
-                + " 'batch.linger' = '2 s')");
+                + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "', 'batch.size' = '32',"
+                + " 'batch.linger' = '1 h')");
         TableResult result = env.executeSql("SELECT id, label FROM ML_PREDICT(TABLE texts, MODEL sentiment,"
-                + " DESCRIPTOR(text), MAP['max-concurrent-operations', '16'])");
+                + " DESCRIPTOR(text)" + (queryOption == null ? "" : ", MAP['max-concurrent-operations', '"
+                + queryOption + "']") + ")");
         int rows = 0;
         try (CloseableIterator<Row> it = result.collect()) {
             for (; it.hasNext(); it.next()) {
                 rows++;
             }
         }
-        assertEquals(64, rows);
+        assertEquals(rowCount, rows);
         JobID job = result.getJobClient().orElseThrow().getJobID();
         List<Histogram> batchSizes = METRICS.getMetricsByIdentifiers(job).entrySet().stream()
                 .filter(e -> e.getKey().endsWith(FlinkBatchMetrics.GROUP + ".batchSize"))
@@ -159,7 +173,9 @@ class AlbertSqlTest {
                 .toList();
         assertEquals(1, batchSizes.size(), METRICS.getMetricsByIdentifiers(job).keySet().toString());
         HistogramStatistics stats = batchSizes.get(0).getStatistics();
-        assertTrue(stats.getMax() > 1 && stats.getMax() <= 16, "largest batch " + stats.getMax());
+        assertEquals(4, stats.size());
+        assertEquals(expectedBatch, stats.getMin());
+        assertEquals(expectedBatch, stats.getMax());
     }
 
     @Test
