@@ -55,7 +55,8 @@ public final class SqlCommand implements Callable<Integer> {
     String file;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "STREAMING",
-            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); ML_PREDICT needs streaming in Flink 2.2")
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); Flink 2.2 plans ML_PREDICT in"
+                    + " streaming mode only")
     Mode mode;
 
     @Option(names = "--json", description = "Print query rows as JSON lines instead of a table")
@@ -112,6 +113,7 @@ public final class SqlCommand implements Callable<Integer> {
         }
     }
 
+    @SuppressWarnings("try") // CloseableIterator.close() may throw InterruptedException
     private static void printJson(TableResult result, PrintStream out) throws Exception {
         List<String> names = result.getResolvedSchema().getColumnNames();
         try (CloseableIterator<Row> rows = result.collect()) {

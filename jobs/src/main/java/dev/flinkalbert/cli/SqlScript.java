@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Splits a SQL script into statements at {@code ;} outside string literals ({@code '…'}, with {@code ''} inside),
- * quoted identifiers ({@code "…"}, {@code `…`}) and comments ({@code -- …} to the end of the line, {@code /* … *}{@code /}).
+ * quoted identifiers ({@code "…"}, {@code `…`}) and comments ({@code -- …} to the end of the line,
+ * {@code /* … *}{@code /}).
  * Comments are dropped; statements that are empty once trimmed are skipped.
  */
 final class SqlScript {

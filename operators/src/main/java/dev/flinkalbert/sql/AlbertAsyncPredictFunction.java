@@ -65,7 +65,7 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
             if (result.isSuccess()) {
                 return rows.rows(result.value());
             }
-            LOG.warn("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), result.error().toString());
+            LOG.debug("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), result.error().toString());
             return List.of(rows.failure(result.error().getMessage()));
         });
     }

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The synchronous {@code ML_PREDICT} path ({@code MAP['async', 'false']}): each row runs through the model alone,
- * on the task thread, with a processor of this subtask's own (on the model's shared ONNX Runtime session). Simple and latency-friendly; the asynchronous
+ * on the task thread, with a processor of this subtask's own (on the model's shared ONNX Runtime session). Simple
+ * and latency-friendly; the asynchronous
  * {@link AlbertAsyncPredictFunction} gives more rows per second on busy streams. Public because the planner's
  * generated code calls it.
  */
@@ -51,7 +52,7 @@ public final class AlbertPredictFunction extends PredictFunction {
         if (outcome.isSuccess()) {
             return rows.rows(outcome.value());
         }
-        LOG.warn("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), outcome.error().toString());
+        LOG.debug("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), outcome.error().toString());
         return List.of(rows.failure(outcome.error().getMessage()));
     }
 

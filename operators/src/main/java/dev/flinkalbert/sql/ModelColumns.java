@@ -119,7 +119,8 @@ final class ModelColumns {
             } else if (!seen.add(name)) {
                 problems.add("input column '" + column.getName() + "' declared twice");
             } else if (!CHARACTERS.accepts(column.getDataType().getLogicalType())) {
-                problems.add("input column '" + column.getName() + "' is " + column.getDataType() + ", expected STRING");
+                problems.add("input column '" + column.getName() + "' is " + column.getDataType()
+                        + ", expected STRING");
             }
         }
         expectedInputs.forEach((name, required) -> {

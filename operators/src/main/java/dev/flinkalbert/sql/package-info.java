@@ -1,6 +1,7 @@
 /**
  * ALBERT in Flink SQL: the {@code 'provider' = 'albert'} model provider for {@code CREATE MODEL} and
- * {@code ML_PREDICT} (Flink 2.2), registered through {@code META-INF/services/org.apache.flink.table.factories.Factory}.
+ * {@code ML_PREDICT} (Flink 2.2), registered through
+ * {@code META-INF/services/org.apache.flink.table.factories.Factory}.
  *
  * <pre>{@code
  * CREATE MODEL sentiment

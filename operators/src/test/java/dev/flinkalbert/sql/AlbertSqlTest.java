@@ -91,11 +91,12 @@ class AlbertSqlTest {
         env.executeSql("CREATE TEMPORARY VIEW pairs AS SELECT * FROM inputs WHERE text_pair IS NOT NULL");
         env.executeSql("CREATE MODEL single_classifier INPUT (text STRING)"
                 + " OUTPUT (label STRING, score FLOAT, scores MAP<STRING, FLOAT>)"
-                + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "', 'max-length' = '128')");
+                + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "',"
+                + " 'max-length' = '" + FIXTURE_MAX_LENGTH + "')");
         env.executeSql("CREATE MODEL pair_classifier INPUT (text STRING, text_pair STRING)"
                 + " OUTPUT (scores MAP<STRING, DOUBLE>, label STRING, score DOUBLE, error STRING)"
                 + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "', 'task' = 'classify',"
-                + " 'max-length' = '128', 'batch.size' = '8', 'batch.linger' = '5 ms')");
+                + " 'max-length' = '" + FIXTURE_MAX_LENGTH + "', 'batch.size' = '8', 'batch.linger' = '5 ms')");
         String config = ", MAP['async', '" + async + "', 'max-concurrent-operations', '16']";
         Map<Integer, Row> got = collect(env, "SELECT id, label, CAST(score AS DOUBLE) AS score, scores"
                 + " FROM ML_PREDICT(TABLE singles, MODEL single_classifier, DESCRIPTOR(text)" + config + ")"
@@ -191,7 +192,7 @@ class AlbertSqlTest {
                 DataTypes.FIELD("id", DataTypes.INT()), DataTypes.FIELD("text", DataTypes.STRING())), inputs));
         env.executeSql("CREATE MODEL embedder INPUT (text STRING) OUTPUT (embedding ARRAY<FLOAT>)"
                 + " WITH ('provider' = 'albert', 'model-directory' = '" + dir + "', 'pooling' = 'pooler',"
-                + " 'max-length' = '128')");
+                + " 'max-length' = '" + FIXTURE_MAX_LENGTH + "')");
         Map<Integer, Row> got = collect(env,
                 "SELECT id, embedding FROM ML_PREDICT(TABLE texts, MODEL embedder, DESCRIPTOR(text))");
         assertEquals(records.size(), got.size());
