@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.ResultKind;
 import org.apache.flink.table.api.TableEnvironment;
@@ -49,6 +51,9 @@ public final class SqlCommand implements Callable<Integer> {
     /** Streaming or batch execution of the script's statements. */
     public enum Mode { STREAMING, BATCH }
 
+    /** {@code SET 'key' = 'value'} as the SQL client writes it. */
+    private static final Pattern SET =
+            Pattern.compile("(?is)SET\\s+'((?:[^']|'')+)'\\s*=\\s*'((?:[^']|'')*)'");
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     @Parameters(paramLabel = "FILE", description = "The SQL script ('-' reads standard input)")
@@ -87,6 +92,11 @@ public final class SqlCommand implements Callable<Integer> {
 
     /** Runs one statement; prints its rows when it has any, waits for it when it starts a job. */
     void run(TableEnvironment env, String statement, PrintStream out) throws Exception {
+        Matcher set = SET.matcher(statement);
+        if (set.matches()) { // the SQL client's SET, which TableEnvironment.executeSql does not take
+            env.getConfig().set(set.group(1).replace("''", "'"), set.group(2).replace("''", "'"));
+            return;
+        }
         long start = System.nanoTime();
         TableResult result;
         try {

@@ -135,6 +135,7 @@ class SqlKafkaTest {
         Path model = Fixtures.require("hf-albert-tiny/seqcls");
         Path script = tmp.resolve("query.sql");
         Files.writeString(script, """
+                SET 'table.exec.async-ml-predict.max-concurrent-operations' = '4';  -- the SQL client's SET
                 CREATE MODEL m INPUT (text STRING) OUTPUT (label STRING)
                   WITH ('provider' = 'albert', 'model-directory' = '%s');
                 CREATE TEMPORARY VIEW t AS SELECT 'ｈｅｌｌｏ' AS text;
