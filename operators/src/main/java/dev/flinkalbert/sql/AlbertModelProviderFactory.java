@@ -21,6 +21,8 @@ import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.Answerer;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.SessionSettings;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -56,6 +58,15 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
 
     /** The {@code 'provider'} value. */
     public static final String IDENTIFIER = "albert";
+
+    /** Options that apply to some tasks only; a model of another task refuses them. */
+    private static final Map<ConfigOption<?>, Set<TaskOption>> TASK_OPTIONS = Map.of(
+            TOP_K, EnumSet.of(TaskOption.CLASSIFY, TaskOption.QA),
+            POOLING, EnumSet.of(TaskOption.EMBED),
+            NORMALIZE, EnumSet.of(TaskOption.EMBED),
+            QA_STRIDE, EnumSet.of(TaskOption.QA),
+            QA_MAX_ANSWER_LENGTH, EnumSet.of(TaskOption.QA),
+            QA_HANDLE_IMPOSSIBLE_ANSWER, EnumSet.of(TaskOption.QA));
 
     @Override
     public String factoryIdentifier() {
@@ -106,6 +117,16 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
                         + options.get(TASK).name().toLowerCase(Locale.ROOT) + "' but " + albert.directory()
                         + " is a " + task.name().toLowerCase(Locale.ROOT) + " model (outputs " + albert.outputNames()
                         + "): remove the option or point '" + MODEL_DIRECTORY.key() + "' at another model");
+            }
+            List<String> misplaced = TASK_OPTIONS.entrySet().stream()
+                    .filter(e -> !e.getValue().contains(task)
+                            && catalogModel.getOptions().containsKey(e.getKey().key()))
+                    .map(e -> "'" + e.getKey().key() + "' applies to " + e.getValue().stream()
+                            .map(t -> t.name().toLowerCase(Locale.ROOT)).sorted().toList() + " models")
+                    .toList();
+            if (!misplaced.isEmpty()) {
+                throw new ValidationException("Model " + model + " is a " + task.name().toLowerCase(Locale.ROOT)
+                        + " model: remove " + String.join(", ", misplaced));
             }
             options.getOptional(MAX_LENGTH).ifPresent(length -> {
                 if (length < 3 || length > albert.maxLength()) {

@@ -281,6 +281,9 @@ class AlbertSqlTest {
                 "option 'model-directory'", "the directory does not exist");
         assertPlanningFails(env, "CREATE MODEL no_dir INPUT (text STRING) OUTPUT (label STRING)"
                 + " WITH ('provider' = 'albert')", "Missing required options", "model-directory");
+        assertPlanningFails(env, "CREATE MODEL misplaced_option INPUT (text STRING) OUTPUT (label STRING)"
+                + with + ", 'pooling' = 'cls', 'qa.stride' = '64')", "is a classify model: remove",
+                "'pooling' applies to [embed] models", "'qa.stride' applies to [qa] models");
         assertPlanningFails(env, "CREATE MODEL bad_top_k INPUT (text STRING) OUTPUT (label STRING)"
                 + with + ", 'top-k' = '0')", "'top-k' must be at least 1");
     }
