@@ -21,6 +21,7 @@ import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.Answerer;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.SessionSettings;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -137,8 +138,9 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
             });
             ModelColumns.Layout layout = ModelColumns.check(task, catalogModel.getResolvedInputSchema(),
                     catalogModel.getResolvedOutputSchema());
-            AlbertTask<?> engineTask = engineTask(task, albert, options, session);
+            AlbertTask<?> engineTask;
             try {
+                engineTask = engineTask(task, albert, options, session);
                 engineTask.open().close(); // checks the options against the model (pooling, stride vs length)
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new ValidationException("Options of model " + model + " do not fit " + albert.directory()
@@ -182,7 +184,7 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
 
     private static AlbertModel openChecked(String model, String directory, SessionSettings session) {
         try {
-            return AlbertModel.builder().modelDirectory(java.nio.file.Path.of(directory)).sessionSettings(session)
+            return AlbertModel.builder().modelDirectory(Path.of(directory)).sessionSettings(session)
                     .build();
         } catch (InvalidModelException e) {
             throw new ValidationException("Model " + model + ": option '" + MODEL_DIRECTORY.key() + "' = '"
