@@ -19,9 +19,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code deadLetters} (counter).
  * </ul>
  */
-final class FlinkBatchMetrics implements BatchMetrics {
+public final class FlinkBatchMetrics implements BatchMetrics {
 
-    static final String GROUP = "microBatch";
+    public static final String GROUP = "microBatch";
     /** Samples kept per histogram. */
     static final int HISTOGRAM_WINDOW = 1024;
 
@@ -33,7 +33,8 @@ final class FlinkBatchMetrics implements BatchMetrics {
     private final Meter cost;
     private final Counter deadLetters;
 
-    FlinkBatchMetrics(MetricGroup parent) {
+    /** Registers the metrics under {@value #GROUP} in {@code parent}. */
+    public FlinkBatchMetrics(MetricGroup parent) {
         MetricGroup group = parent.addGroup(GROUP);
         batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         paddingPermille = group.histogram("paddingPermille", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));

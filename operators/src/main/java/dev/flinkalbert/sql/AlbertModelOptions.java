@@ -1,0 +1,102 @@
+package dev.flinkalbert.sql;
+
+import dev.flinkalbert.flink.BatchPolicy;
+import dev.flinkalbert.inference.AlbertEncoder;
+import dev.flinkalbert.inference.Answerer;
+import dev.flinkalbert.inference.Embedder;
+import dev.flinkalbert.inference.Pooling;
+import dev.flinkalbert.inference.SessionSettings;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * The {@code WITH} options of {@code CREATE MODEL … WITH ('provider' = 'albert', …)}, each defined once with its
+ * default and description. See {@code docs/sql.md} for the table.
+ */
+public final class AlbertModelOptions {
+
+    private AlbertModelOptions() {}
+
+    public static final ConfigOption<String> MODEL_DIRECTORY = ConfigOptions.key("model-directory")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("Folder with model.onnx, config.json and spiece.model. It is opened when a query using"
+                    + " the model is planned (to check it) and on every TaskManager, so it must be readable on both.");
+
+    public static final ConfigOption<TaskOption> TASK = ConfigOptions.key("task")
+            .enumType(TaskOption.class)
+            .noDefaultValue()
+            .withDescription("classify, embed or qa. Default: the model's own task, recognised from the ONNX graph's"
+                    + " outputs (logits, last_hidden_state/pooler_output, start_logits/end_logits); when set it must"
+                    + " agree with them.");
+
+    public static final ConfigOption<String> DEVICE = ConfigOptions.key("device")
+            .stringType()
+            .defaultValue(SessionSettings.DEFAULT_DEVICE)
+            .withDescription("cpu, cuda or cuda:N; CUDA falls back to the CPU with a warning when unavailable.");
+
+    public static final ConfigOption<Integer> THREADS = ConfigOptions.key("threads")
+            .intType()
+            .defaultValue(SessionSettings.DEFAULT_INTRA_OP_THREADS)
+            .withDescription("ONNX Runtime intra-op threads per model call.");
+
+    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("batch.size")
+            .intType()
+            .defaultValue(BatchPolicy.DEFAULT_MAX_RECORDS)
+            .withDescription("Most rows per model call. The asynchronous path gathers the rows in flight into batches"
+                    + " of up to this many, capped at ML_PREDICT's 'max-concurrent-operations' (rows in flight per"
+                    + " subtask, default 10): raise that to at least this value for full batches.");
+
+    public static final ConfigOption<Duration> BATCH_LINGER = ConfigOptions.key("batch.linger")
+            .durationType()
+            .defaultValue(BatchPolicy.DEFAULT_MAX_LINGER)
+            .withDescription("How long the first row of a batch waits for others (asynchronous path).");
+
+    public static final ConfigOption<Integer> TOKEN_BUDGET = ConfigOptions.key("batch.token-budget")
+            .intType()
+            .defaultValue(AlbertEncoder.DEFAULT_TOKEN_BUDGET)
+            .withDescription("Most padded tokens (rows × longest row) per ONNX Runtime call; a batch is cut into"
+                    + " length-sorted sub-batches within it.");
+
+    public static final ConfigOption<Integer> TOP_K = ConfigOptions.key("top-k")
+            .intType()
+            .noDefaultValue()
+            .withDescription("classify: how many best classes the scores column holds (default: all classes)."
+                    + " qa: how many answers, one output row each (default " + Answerer.DEFAULT_TOP_K + ").");
+
+    public static final ConfigOption<Pooling> POOLING = ConfigOptions.key("pooling")
+            .enumType(Pooling.class)
+            .defaultValue(Embedder.DEFAULT_POOLING)
+            .withDescription("embed: pooler (the pooler_output head), cls (first token's hidden state) or mean"
+                    + " (mean over the real tokens).");
+
+    public static final ConfigOption<Boolean> NORMALIZE = ConfigOptions.key("normalize")
+            .booleanType()
+            .defaultValue(false)
+            .withDescription("embed: scale embeddings to unit L2 norm.");
+
+    public static final ConfigOption<Integer> MAX_LENGTH = ConfigOptions.key("max-length")
+            .intType()
+            .noDefaultValue()
+            .withDescription("Longest tokenized input, [CLS]/[SEP] included; longer inputs are truncated (classify,"
+                    + " embed; default: the model's max_position_embeddings) or cut into windows (qa; default "
+                    + Answerer.DEFAULT_MAX_LENGTH + ").");
+
+    public static final ConfigOption<Integer> QA_STRIDE = ConfigOptions.key("qa.stride")
+            .intType()
+            .defaultValue(Answerer.DEFAULT_STRIDE)
+            .withDescription("qa: context tokens shared by consecutive windows.");
+
+    public static final ConfigOption<Integer> QA_MAX_ANSWER_LENGTH = ConfigOptions.key("qa.max-answer-length")
+            .intType()
+            .defaultValue(Answerer.DEFAULT_MAX_ANSWER_LENGTH)
+            .withDescription("qa: longest answer, in tokens.");
+
+    public static final ConfigOption<Boolean> QA_HANDLE_IMPOSSIBLE_ANSWER =
+            ConfigOptions.key("qa.handle-impossible-answer")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("qa: let the empty answer compete (SQuAD 2.0 models); it comes out as"
+                            + " answer '' with answer_start = answer_end = 0.");
+}

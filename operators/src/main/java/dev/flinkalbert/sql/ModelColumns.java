@@ -1,0 +1,199 @@
+package dev.flinkalbert.sql;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.catalog.Column;
+import org.apache.flink.table.catalog.ResolvedSchema;
+import org.apache.flink.table.types.logical.ArrayType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeFamily;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+import org.apache.flink.table.types.logical.MapType;
+import org.apache.flink.table.types.logical.VarCharType;
+
+/**
+ * The columns a model of each {@link TaskOption} may declare, checked when a query using the model is planned.
+ *
+ * <table>
+ *   <caption>Columns by task</caption>
+ *   <tr><th>task</th><th>INPUT (all required unless noted)</th><th>OUTPUT (any non-empty subset, any order)</th></tr>
+ *   <tr><td>classify</td><td>{@code text STRING}, optional {@code text_pair STRING}</td>
+ *       <td>{@code label STRING}, {@code score FLOAT|DOUBLE}, {@code scores MAP<STRING, FLOAT|DOUBLE>},
+ *       {@code error STRING}</td></tr>
+ *   <tr><td>embed</td><td>{@code text STRING}, optional {@code text_pair STRING}</td>
+ *       <td>{@code embedding ARRAY<FLOAT|DOUBLE>}, {@code error STRING}</td></tr>
+ *   <tr><td>qa</td><td>{@code question STRING}, {@code context STRING}</td>
+ *       <td>{@code answer STRING}, {@code score FLOAT|DOUBLE}, {@code answer_start INT}, {@code answer_end INT},
+ *       {@code error STRING}</td></tr>
+ * </table>
+ *
+ * <p>Output columns must be nullable: a row whose input cannot be processed (a null text, a question too long for
+ * its window) still comes out, with every output null except {@code error}, which says why.
+ */
+final class ModelColumns {
+
+    static final String TEXT = "text";
+    static final String TEXT_PAIR = "text_pair";
+    static final String QUESTION = "question";
+    static final String CONTEXT = "context";
+    static final String LABEL = "label";
+    static final String SCORE = "score";
+    static final String SCORES = "scores";
+    static final String EMBEDDING = "embedding";
+    static final String ANSWER = "answer";
+    static final String ANSWER_START = "answer_start";
+    static final String ANSWER_END = "answer_end";
+    static final String ERROR = "error";
+
+    private static final ColumnType STRING = new ColumnType("STRING",
+            t -> t.getTypeRoot() == LogicalTypeRoot.VARCHAR && ((VarCharType) t).getLength() == VarCharType.MAX_LENGTH);
+    private static final ColumnType CHARACTERS = new ColumnType("STRING",
+            t -> t.is(LogicalTypeFamily.CHARACTER_STRING));
+    private static final ColumnType REAL = new ColumnType("FLOAT or DOUBLE", ModelColumns::isReal);
+    private static final ColumnType INT = new ColumnType("INT", t -> t.getTypeRoot() == LogicalTypeRoot.INTEGER);
+    private static final ColumnType REAL_ARRAY = new ColumnType("ARRAY<FLOAT> or ARRAY<DOUBLE>",
+            t -> t.getTypeRoot() == LogicalTypeRoot.ARRAY && isReal(((ArrayType) t).getElementType()));
+    private static final ColumnType LABEL_SCORES = new ColumnType("MAP<STRING, FLOAT> or MAP<STRING, DOUBLE>",
+            t -> t.getTypeRoot() == LogicalTypeRoot.MAP && STRING.accepts(((MapType) t).getKeyType())
+                    && isReal(((MapType) t).getValueType()));
+
+    private ModelColumns() {}
+
+    /** Input columns by name (true: required) and output columns, by task. */
+    private static Map<String, Boolean> inputs(TaskOption task) {
+        Map<String, Boolean> inputs = new LinkedHashMap<>();
+        if (task == TaskOption.QA) {
+            inputs.put(QUESTION, true);
+            inputs.put(CONTEXT, true);
+        } else {
+            inputs.put(TEXT, true);
+            inputs.put(TEXT_PAIR, false);
+        }
+        return inputs;
+    }
+
+    private static Map<String, ColumnType> outputs(TaskOption task) {
+        Map<String, ColumnType> outputs = new LinkedHashMap<>();
+        switch (task) {
+            case CLASSIFY -> {
+                outputs.put(LABEL, STRING);
+                outputs.put(SCORE, REAL);
+                outputs.put(SCORES, LABEL_SCORES);
+            }
+            case EMBED -> outputs.put(EMBEDDING, REAL_ARRAY);
+            case QA -> {
+                outputs.put(ANSWER, STRING);
+                outputs.put(SCORE, REAL);
+                outputs.put(ANSWER_START, INT);
+                outputs.put(ANSWER_END, INT);
+            }
+        }
+        outputs.put(ERROR, STRING);
+        return outputs;
+    }
+
+    /**
+     * Checks the declared columns against the task and returns where each is read from or written to.
+     *
+     * @throws ValidationException listing every problem and the columns the task expects
+     */
+    static Layout check(TaskOption task, ResolvedSchema input, ResolvedSchema output) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Boolean> expectedInputs = inputs(task);
+        List<String> inputNames = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Column column : input.getColumns()) {
+            String name = column.getName().toLowerCase(Locale.ROOT);
+            inputNames.add(name);
+            if (!expectedInputs.containsKey(name)) {
+                problems.add("unknown input column '" + column.getName() + "'");
+            } else if (!seen.add(name)) {
+                problems.add("input column '" + column.getName() + "' declared twice");
+            } else if (!CHARACTERS.accepts(column.getDataType().getLogicalType())) {
+                problems.add("input column '" + column.getName() + "' is " + column.getDataType()
+                        + ", expected STRING");
+            }
+        }
+        expectedInputs.forEach((name, required) -> {
+            if (required && !seen.contains(name)) {
+                problems.add("input column '" + name + "' is missing");
+            }
+        });
+        Map<String, ColumnType> expectedOutputs = outputs(task);
+        List<String> outputNames = new ArrayList<>();
+        List<LogicalType> outputTypes = new ArrayList<>();
+        seen.clear();
+        for (Column column : output.getColumns()) {
+            String name = column.getName().toLowerCase(Locale.ROOT);
+            LogicalType type = column.getDataType().getLogicalType();
+            outputNames.add(name);
+            outputTypes.add(type);
+            ColumnType expected = expectedOutputs.get(name);
+            if (expected == null) {
+                problems.add("unknown output column '" + column.getName() + "'");
+            } else if (!seen.add(name)) {
+                problems.add("output column '" + column.getName() + "' declared twice");
+            } else if (!expected.accepts(type)) {
+                problems.add("output column '" + column.getName() + "' is " + column.getDataType() + ", expected "
+                        + expected.name);
+            } else if (!type.isNullable()) {
+                problems.add("output column '" + column.getName() + "' is NOT NULL: declare it nullable (a row that"
+                        + " cannot be processed comes out with null outputs and the reason in 'error')");
+            }
+        }
+        if (problems.isEmpty() && (seen.isEmpty() || seen.equals(Set.of(ERROR)))) {
+            problems.add("no output column besides 'error'");
+        }
+        if (!problems.isEmpty()) {
+            throw new ValidationException("ALBERT " + task.name().toLowerCase(Locale.ROOT) + " model columns do not"
+                    + " fit its task: " + String.join("; ", problems) + ". Expected INPUT ("
+                    + describeInputs(expectedInputs) + ") OUTPUT (any of " + describeOutputs(expectedOutputs) + ")");
+        }
+        return new Layout(task, inputNames, outputNames, outputTypes);
+    }
+
+    private static String describeInputs(Map<String, Boolean> inputs) {
+        return inputs.entrySet().stream()
+                .map(e -> e.getKey() + " STRING" + (e.getValue() ? "" : " (optional)"))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String describeOutputs(Map<String, ColumnType> outputs) {
+        return outputs.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().name)
+                .collect(Collectors.joining(", "));
+    }
+
+    private static boolean isReal(LogicalType type) {
+        return type.getTypeRoot() == LogicalTypeRoot.FLOAT || type.getTypeRoot() == LogicalTypeRoot.DOUBLE;
+    }
+
+    private record ColumnType(String name, Predicate<LogicalType> test) {
+        boolean accepts(LogicalType type) {
+            return test.test(type);
+        }
+    }
+
+    /**
+     * The checked columns of one model: input column names in the order the predict function receives them, and
+     * output names and types in the order it must write them.
+     */
+    record Layout(TaskOption task, List<String> inputs, List<String> outputs, List<LogicalType> outputTypes)
+            implements Serializable {
+
+        Layout {
+            inputs = List.copyOf(inputs);
+            outputs = List.copyOf(outputs);
+            outputTypes = List.copyOf(outputTypes);
+        }
+    }
+}
