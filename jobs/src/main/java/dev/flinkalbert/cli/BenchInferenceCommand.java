@@ -1,11 +1,8 @@
 package dev.flinkalbert.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.flinkalbert.inference.AlbertModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +26,6 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
     static final String DEFAULT_JSON_OUT = "target/bench-inference.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -75,18 +71,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         if (repeats < 1 || records < 1 || flushBatches < 1 || batchSizes.stream().anyMatch(b -> b < 1)) {
             throw new ParameterException(spec.commandLine(), "--repeats, --records, --flush-batches and --batch-sizes must be >= 1");
         }
-        int[] range;
-        try {
-            range = BenchTexts.range(lengths);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        List<String> texts;
-        try (AlbertModel probe = AlbertModel.builder().modelDirectory(modelDirectory).build()) {
-            texts = BenchTexts.generate(probe.tokenizer(), records, range[0], range[1]);
-        } catch (RuntimeException e) {
-            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
-        }
+        List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, lengths, records);
         try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts)) {
             System.out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
                     + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, lengths,
@@ -114,12 +99,12 @@ public final class BenchInferenceCommand implements Callable<Integer> {
             double[] raw = new double[n];
             double[] operator = new double[n];
             for (int i = 0; i < n; i++) {
-                raw[i] = records / InferenceBench.median(rawSeconds[i]);
-                operator[i] = records / InferenceBench.median(operatorSeconds[i]);
+                raw[i] = records / BenchFigures.median(rawSeconds[i]);
+                operator[i] = records / BenchFigures.median(operatorSeconds[i]);
                 System.out.printf("batch %3d:  raw %,10.1f rec/s   operator %,10.1f rec/s   operator/raw %.2f%n",
                         batchSizes.get(i), raw[i], operator[i], operator[i] / raw[i]);
             }
-            double naive = records / InferenceBench.median(naiveSeconds);
+            double naive = records / BenchFigures.median(naiveSeconds);
             System.out.printf("per-record map: %,10.1f rec/s%n", naive);
             int best = 0;
             for (int i = 1; i < n; i++) {
@@ -135,8 +120,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
     private void writeJson(InferenceBench bench, double[] raw, double[] operator, double naive, int best)
             throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("benchmark", "inference");
+        ObjectNode root = BenchFigures.root("inference");
         root.put("model_dir", modelDirectory.toString());
         root.put("task", bench.model().task().name());
         root.put("records", records);
@@ -156,11 +140,6 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         root.put("operator_over_raw", operator[best] / raw[best]);
         root.put("operator_over_naive", operator[best] / naive);
         root.put("available_processors", Runtime.getRuntime().availableProcessors());
-        Path parent = jsonOut.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        JSON.writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
-        System.out.println("figures written to " + jsonOut);
+        BenchFigures.write(root, jsonOut);
     }
 }

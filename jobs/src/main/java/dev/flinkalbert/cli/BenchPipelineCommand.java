@@ -1,11 +1,9 @@
 package dev.flinkalbert.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.flink.AlbertClassifier;
-import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
 import dev.flinkalbert.pipeline.KafkaPipeline;
@@ -15,7 +13,6 @@ import dev.flinkalbert.flink.MicroBatching;
 import dev.flinkalbert.serde.KafkaRecordFormat;
 import dev.flinkalbert.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,7 +59,6 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     static final String DEFAULT_JSON_OUT = "target/bench-pipeline.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final KafkaRecordFormat FORMAT = KafkaRecordFormat.builder()
             .format(WireFormat.AVRO_SINGLE_OBJECT).build();
     private static final String INPUT = "bench-in";
@@ -121,17 +117,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--repeats, --records, --batch-size and --flush-batches must be >= 1");
         }
-        int[] range = BenchTexts.range(lengths);
-        List<String> texts;
-        try (AlbertModel probe = AlbertModel.builder().modelDirectory(modelDirectory).build()) {
-            if (probe.task() != ModelTask.CLASSIFICATION) {
-                throw new ParameterException(spec.commandLine(), modelDirectory + " is a " + probe.task()
-                        + " model: the pipeline benchmark runs the classify job");
-            }
-            texts = BenchTexts.generate(probe.tokenizer(), records, range[0], range[1]);
-        } catch (RuntimeException e) {
-            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
-        }
+        // The pipeline benchmark runs the classify job.
+        List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, lengths,
+                records);
         try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts);
                 EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
             System.out.printf("model %s, %d texts of %s tokens (mean %.1f), %d intra-op threads, batch %d, flushes of"
@@ -150,8 +138,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     pipelineSeconds[r] = pipelinePass;
                 }
             }
-            double raw = records / InferenceBench.median(rawSeconds);
-            double pipeline = records / InferenceBench.median(pipelineSeconds);
+            double raw = records / BenchFigures.median(rawSeconds);
+            double pipeline = records / BenchFigures.median(pipelineSeconds);
             System.out.printf("raw (ONNX Runtime alone, batch %d): %,10.1f rec/s%n", batchSize, raw);
             System.out.printf("pipeline (Kafka → job → Kafka):    %,10.1f rec/s%n", pipeline);
 
@@ -164,8 +152,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     percentile(committed, 99));
             System.out.printf("pipeline/raw: %.2f%n", pipeline / raw);
 
-            ObjectNode root = JSON.createObjectNode();
-            root.put("benchmark", "pipeline");
+            ObjectNode root = BenchFigures.root("pipeline");
             root.put("model_dir", modelDirectory.toString());
             root.put("records", records);
             root.put("lengths", lengths);
@@ -183,12 +170,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             root.put("latency_in_job_p99_ms", percentile(inJob, 99));
             root.put("latency_committed_p50_ms", percentile(committed, 50));
             root.put("latency_committed_p99_ms", percentile(committed, 99));
-            Path parent = jsonOut.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            JSON.writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
-            System.out.println("figures written to " + jsonOut);
+            BenchFigures.write(root, jsonOut);
         }
         return 0;
     }

@@ -1,9 +1,14 @@
 package dev.flinkalbert.cli;
 
+import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.tokenizer.AlbertTokenizer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 
 /**
  * Deterministic benchmark texts whose token counts ({@code [CLS]} and {@code [SEP]} included) are drawn uniformly
@@ -21,6 +26,34 @@ final class BenchTexts {
             + " photograph committee orchestra university experiment restaurant neighbourhood development").split(" ");
 
     private BenchTexts() {}
+
+    /**
+     * {@code records} texts of {@code lengths} ({@code MIN-MAX}) tokens for the model in {@code modelDirectory};
+     * a bad {@code --lengths}, a model that does not open, or one of another task than {@code task} (null: any) is
+     * a usage error of {@code commandLine}.
+     */
+    static List<String> forModel(CommandLine commandLine, Path modelDirectory, ModelTask task, String lengths,
+            int records) {
+        int[] range;
+        try {
+            range = range(lengths);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(commandLine, e.getMessage());
+        }
+        ModelTask found;
+        List<String> texts;
+        try (AlbertModel probe = AlbertModel.builder().modelDirectory(modelDirectory).build()) {
+            found = probe.task();
+            texts = generate(probe.tokenizer(), records, range[0], range[1]);
+        } catch (RuntimeException e) {
+            throw new ParameterException(commandLine, "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
+        }
+        if (task != null && found != task) {
+            throw new ParameterException(commandLine, "--model-dir " + modelDirectory + " is a " + found
+                    + " model: this benchmark needs a " + task + " model");
+        }
+        return texts;
+    }
 
     /**
      * @param minTokens shortest text in tokens, specials included (at least 3)

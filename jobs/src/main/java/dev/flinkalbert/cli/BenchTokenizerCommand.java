@@ -2,7 +2,6 @@ package dev.flinkalbert.cli;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkalbert.tokenizer.AlbertTokenizer;
 import dev.flinkalbert.tokenizer.Encoding;
@@ -35,7 +34,6 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
     static final int DEFAULT_WARMUP_PASSES = 3;
     static final String DEFAULT_JSON_OUT = "target/bench-tokenizer.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -96,8 +94,8 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
                 oursSeconds[r] = runOurs(ours, texts);
                 rustSeconds[r] = runRust(rust, texts);
             }
-            double oursTps = texts.size() / median(oursSeconds);
-            double rustTps = texts.size() / median(rustSeconds);
+            double oursTps = texts.size() / BenchFigures.median(oursSeconds);
+            double rustTps = texts.size() / BenchFigures.median(rustSeconds);
             double ratio = oursTps / rustTps;
             System.out.printf("texts: %d (%d UTF-8 bytes, %.1f bytes/text), %d repeats after %d warm-up passes, 1 thread%n",
                     texts.size(), bytes, (double) bytes / texts.size(), repeats, warmup);
@@ -134,8 +132,7 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
 
     private void writeJson(int count, long bytes, int agree, double[] oursSeconds, double[] rustSeconds,
             double oursTps, double rustTps, double ratio) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("benchmark", "tokenizer");
+        ObjectNode root = BenchFigures.root("tokenizer");
         root.put("input", input.toString());
         root.put("texts", count);
         root.put("utf8_bytes", bytes);
@@ -146,27 +143,15 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
         ObjectNode o = root.putObject("ours");
         o.put("texts_per_s", oursTps);
         o.put("mb_per_s", oursTps * bytes / count / 1e6);
-        o.set("seconds_per_pass", JSON.valueToTree(oursSeconds));
+        o.set("seconds_per_pass", BenchFigures.JSON.valueToTree(oursSeconds));
         ObjectNode r = root.putObject("rust");
         r.put("texts_per_s", rustTps);
         r.put("mb_per_s", rustTps * bytes / count / 1e6);
-        r.set("seconds_per_pass", JSON.valueToTree(rustSeconds));
+        r.set("seconds_per_pass", BenchFigures.JSON.valueToTree(rustSeconds));
         root.put("ratio", ratio);
         root.put("java", System.getProperty("java.version"));
         root.put("available_processors", Runtime.getRuntime().availableProcessors());
-        Path parent = jsonOut.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        JSON.writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
-        System.out.println("figures written to " + jsonOut);
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        BenchFigures.write(root, jsonOut);
     }
 
     static List<String> readTexts(Path file) throws IOException {
@@ -176,7 +161,7 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode text = JSON.readTree(line).get("text");
+                JsonNode text = BenchFigures.JSON.readTree(line).get("text");
                 if (text != null && text.isTextual()) {
                     texts.add(text.asText());
                 }

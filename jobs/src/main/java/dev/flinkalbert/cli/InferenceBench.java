@@ -13,7 +13,6 @@ import dev.flinkalbert.tokenizer.Encoding;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -194,12 +193,5 @@ final class InferenceBench implements AutoCloseable {
                 processor.close();
             }
         }
-    }
-
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 }
