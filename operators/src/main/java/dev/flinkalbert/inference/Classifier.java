@@ -1,8 +1,5 @@
 package dev.flinkalbert.inference;
 
-import dev.flinkalbert.tokenizer.Encoding;
-import dev.flinkalbert.tokenizer.Truncation;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,24 +14,16 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public final class Classifier extends TokenizedPredictor<ClassificationPrediction, ClassificationPrediction> {
+public final class Classifier extends SingleSequencePredictor<ClassificationPrediction> {
 
     /** Default number of best classes listed in {@link ClassificationPrediction#top()}. */
     public static final int DEFAULT_TOP_K = 1;
 
     private final ClassificationHead head;
-    private final int maxLength;
 
     private Classifier(Builder b) {
-        super(b.model, Set.of(ModelContract.LOGITS), b.maxBatchSize, b.tokenBudget);
+        super(b, Set.of(ModelContract.LOGITS));
         this.head = new ClassificationHead(b.model.labels(), b.model.multiLabel(), b.topK);
-        this.maxLength = b.maxLength;
-    }
-
-    @Override
-    List<Encoding> tokenize(TextInput input) {
-        return List.of(input.textPair() == null ? tokenizer.encode(input.text(), maxLength)
-                : tokenizer.encodePair(input.text(), input.textPair(), maxLength, Truncation.LONGEST_FIRST));
     }
 
     @Override
@@ -42,30 +31,17 @@ public final class Classifier extends TokenizedPredictor<ClassificationPredictio
         return head.predict(outputs.vector(ModelContract.LOGITS, row));
     }
 
-    @Override
-    ClassificationPrediction combine(TextInput input, List<Encoding> encodings, List<ClassificationPrediction> read) {
-        return read.get(0);
-    }
-
     /** Builds a {@link Classifier}; made by {@link AlbertModel#classifier()}. */
-    public static final class Builder extends PredictorBuilder<Builder, Classifier> {
+    public static final class Builder extends SingleSequencePredictor.Builder<Builder, Classifier> {
         private int topK = DEFAULT_TOP_K;
-        private int maxLength;
 
         Builder(AlbertModel model) {
             super(model);
-            this.maxLength = model.maxLength();
         }
 
         /** How many best classes {@link ClassificationPrediction#top()} lists (default 1; capped at the classes). */
         public Builder topK(int k) {
             this.topK = k;
-            return this;
-        }
-
-        /** Longest tokenized input, {@code [CLS]}/{@code [SEP]} included (default: max_position_embeddings). */
-        public Builder maxLength(int tokens) {
-            this.maxLength = tokens;
             return this;
         }
 

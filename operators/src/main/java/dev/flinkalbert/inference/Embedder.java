@@ -1,8 +1,5 @@
 package dev.flinkalbert.inference;
 
-import dev.flinkalbert.tokenizer.Encoding;
-import dev.flinkalbert.tokenizer.Truncation;
-import java.util.List;
 
 /**
  * Sentence embeddings from a base (feature-extraction) model: {@link Pooling#POOLER}, {@link Pooling#CLS} or
@@ -15,24 +12,16 @@ import java.util.List;
  * }
  * }</pre>
  */
-public final class Embedder extends TokenizedPredictor<Embedding, Embedding> {
+public final class Embedder extends SingleSequencePredictor<Embedding> {
 
     /** Default pooling: the mean over the real tokens. */
     public static final Pooling DEFAULT_POOLING = Pooling.MEAN;
 
     private final EmbeddingHead head;
-    private final int maxLength;
 
     private Embedder(Builder b, EmbeddingHead head) {
-        super(b.model, head.outputs(), b.maxBatchSize, b.tokenBudget);
+        super(b, head.outputs());
         this.head = head;
-        this.maxLength = b.maxLength;
-    }
-
-    @Override
-    List<Encoding> tokenize(TextInput input) {
-        return List.of(input.textPair() == null ? tokenizer.encode(input.text(), maxLength)
-                : tokenizer.encodePair(input.text(), input.textPair(), maxLength, Truncation.LONGEST_FIRST));
     }
 
     @Override
@@ -40,20 +29,13 @@ public final class Embedder extends TokenizedPredictor<Embedding, Embedding> {
         return head.read(outputs, row);
     }
 
-    @Override
-    Embedding combine(TextInput input, List<Encoding> encodings, List<Embedding> read) {
-        return read.get(0);
-    }
-
     /** Builds an {@link Embedder}; made by {@link AlbertModel#embedder()}. */
-    public static final class Builder extends PredictorBuilder<Builder, Embedder> {
+    public static final class Builder extends SingleSequencePredictor.Builder<Builder, Embedder> {
         private Pooling pooling = DEFAULT_POOLING;
         private boolean normalize;
-        private int maxLength;
 
         Builder(AlbertModel model) {
             super(model);
-            this.maxLength = model.maxLength();
         }
 
         /** How the vector is taken (default {@link Pooling#MEAN}). */
@@ -65,12 +47,6 @@ public final class Embedder extends TokenizedPredictor<Embedding, Embedding> {
         /** Whether vectors are scaled to unit L2 norm (default false). */
         public Builder normalize(boolean normalize) {
             this.normalize = normalize;
-            return this;
-        }
-
-        /** Longest tokenized input, {@code [CLS]}/{@code [SEP]} included (default: max_position_embeddings). */
-        public Builder maxLength(int tokens) {
-            this.maxLength = tokens;
             return this;
         }
 

@@ -35,7 +35,7 @@ public abstract class PredictorBuilder<B extends PredictorBuilder<B, P>, P> {
     public abstract P build();
 
     @SuppressWarnings("unchecked")
-    private B self() {
+    B self() {
         return (B) this;
     }
 
