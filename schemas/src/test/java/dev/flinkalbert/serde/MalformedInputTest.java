@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,25 +22,12 @@ import org.junit.jupiter.api.function.Executable;
  * never a null, a hang, a huge allocation, or a misread of the next message.
  */
 @Timeout(60)
-class MalformedInputTest {
+class MalformedInputTest extends AllFormatsTest {
     private static final byte[] FIVE_MB_OF_NOISE = new byte[5 << 20];
 
-    private static TestSchemaRegistry registry;
-    private static KafkaRecordFormat confluent;
-    private static final KafkaRecordFormat SINGLE_OBJECT =
-            KafkaRecordFormat.builder().format(WireFormat.AVRO_SINGLE_OBJECT).build();
-    private static final KafkaRecordFormat JSON = KafkaRecordFormat.builder().format(WireFormat.JSON).build();
-
     @BeforeAll
-    static void startRegistry() throws IOException {
+    static void makeNoise() {
         new Random(42).nextBytes(FIVE_MB_OF_NOISE);
-        registry = TestSchemaRegistry.http();
-        confluent = KafkaRecordFormat.builder().schemaRegistryUrl(registry.url()).build();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
     }
 
     @Test

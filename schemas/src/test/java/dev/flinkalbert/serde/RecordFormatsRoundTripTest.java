@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -25,35 +24,12 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every record type in every format: the bytes as the format's specification lays them out, and back. */
-class RecordFormatsRoundTripTest {
-
-    private static TestSchemaRegistry registry;
-    private static KafkaRecordFormat confluent;
-    private static final KafkaRecordFormat SINGLE_OBJECT =
-            KafkaRecordFormat.builder().format(WireFormat.AVRO_SINGLE_OBJECT).build();
-    private static final KafkaRecordFormat JSON = KafkaRecordFormat.builder().format(WireFormat.JSON).build();
-
-    @BeforeAll
-    static void startRegistry() throws IOException {
-        registry = TestSchemaRegistry.http();
-        confluent = KafkaRecordFormat.builder().schemaRegistryUrl(registry.url()).build();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
-    }
-
-    static Stream<SpecificRecord> records() {
-        return SampleRecords.all().stream();
-    }
+class RecordFormatsRoundTripTest extends AllFormatsTest {
 
     @ParameterizedTest
     @MethodSource("records")

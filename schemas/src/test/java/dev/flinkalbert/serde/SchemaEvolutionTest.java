@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericDatumReader;
@@ -21,8 +20,6 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.avro.specific.SpecificRecordBase;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The next version of every schema ({@code src/test/resources/avro-next}: fields and enum symbols added, with
  * defaults) reads records written with this one, in every format; and this version reads records of the next.
  */
-class SchemaEvolutionTest {
+class SchemaEvolutionTest extends AllFormatsTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** The fields each next version adds, with the values a reader must fill in: their defaults. */
@@ -40,27 +37,6 @@ class SchemaEvolutionTest {
             "EmbeddingResult", "{\"dimensions\":0}",
             "QaAnswer", "{\"windows\":1,\"alternatives\":[]}",
             "DeadLetter", "{\"attempt\":1,\"headers\":{}}");
-
-    private static TestSchemaRegistry registry;
-    private static KafkaRecordFormat confluent;
-    private static final KafkaRecordFormat SINGLE_OBJECT =
-            KafkaRecordFormat.builder().format(WireFormat.AVRO_SINGLE_OBJECT).build();
-    private static final KafkaRecordFormat JSON = KafkaRecordFormat.builder().format(WireFormat.JSON).build();
-
-    @BeforeAll
-    static void startRegistry() throws IOException {
-        registry = TestSchemaRegistry.http();
-        confluent = KafkaRecordFormat.builder().schemaRegistryUrl(registry.url()).build();
-    }
-
-    @AfterAll
-    static void stopRegistry() {
-        registry.close();
-    }
-
-    static Stream<SpecificRecord> records() {
-        return SampleRecords.all().stream();
-    }
 
     @ParameterizedTest
     @MethodSource("records")
