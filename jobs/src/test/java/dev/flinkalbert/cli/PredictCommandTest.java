@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,7 @@ class PredictCommandTest {
     @Test
     void classifiesAsHuggingFaceAndReportsBadLinesInPlace() throws IOException {
         Path model = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = records(model.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(model.resolve("expected.jsonl"));
         List<String> lines = new ArrayList<>();
         for (JsonNode record : expected) {
             var input = JSON.createObjectNode().put("id", record.get("id").asText())
@@ -68,7 +67,7 @@ class PredictCommandTest {
     @Test
     void embedsAsHuggingFacePooler() throws IOException {
         Path model = Fixtures.require("hf-albert-tiny/base");
-        List<JsonNode> expected = records(model.resolve("expected.jsonl")).subList(0, 10);
+        List<JsonNode> expected = Fixtures.jsonLines(model.resolve("expected.jsonl")).subList(0, 10);
         List<String> lines = expected.stream()
                 .map(r -> JSON.createObjectNode().put("text", r.get("text").asText()).toString()).toList();
 
@@ -89,7 +88,7 @@ class PredictCommandTest {
     @Test
     void answersAsThePipeline() throws IOException {
         Path model = Fixtures.require("hf-albert-tiny/qa");
-        List<JsonNode> expected = records(model.resolve("pipeline-expected.jsonl")).subList(0, 6);
+        List<JsonNode> expected = Fixtures.jsonLines(model.resolve("pipeline-expected.jsonl")).subList(0, 6);
         List<String> lines = new ArrayList<>(expected.stream().map(r -> JSON.createObjectNode()
                 .put("question", r.get("question").asText()).put("context", r.get("context").asText()).toString())
                 .toList());
@@ -140,16 +139,6 @@ class PredictCommandTest {
         List<JsonNode> records = new ArrayList<>();
         for (String line : out.toString().split("\n")) {
             records.add(JSON.readTree(line));
-        }
-        return records;
-    }
-
-    private static List<JsonNode> records(Path jsonl) throws IOException {
-        List<JsonNode> records = new ArrayList<>();
-        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                records.add(JSON.readTree(line));
-            }
         }
         return records;
     }

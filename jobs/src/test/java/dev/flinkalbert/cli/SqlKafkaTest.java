@@ -68,8 +68,7 @@ class SqlKafkaTest {
     void kafkaTableThroughMlPredictIntoKafkaTable(@TempDir Path tmp) throws Exception {
         Path model = Fixtures.require("hf-albert-tiny/seqcls");
         List<JsonNode> expected = new ArrayList<>();
-        for (String line : Files.readAllLines(model.resolve("expected.jsonl"))) {
-            JsonNode record = JSON.readTree(line);
+        for (JsonNode record : Fixtures.jsonLines(model.resolve("expected.jsonl"))) {
             if (record.get("kind").asText().equals("single")) {
                 expected.add(record);
             }

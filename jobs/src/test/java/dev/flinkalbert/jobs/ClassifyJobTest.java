@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +50,6 @@ class ClassifyJobTest {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final KafkaRecordFormat FORMAT = KafkaRecordFormat.builder()
             .format(WireFormat.AVRO_SINGLE_OBJECT).build();
 
@@ -74,8 +71,7 @@ class ClassifyJobTest {
         Map<String, String> expectedLabels = new TreeMap<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         SerializationSchema<TextEvent> events = FORMAT.serializer(TextEvent.class, "classify-in");
-        for (String line : Files.readAllLines(model.resolve("expected.jsonl"), StandardCharsets.UTF_8)) {
-            JsonNode record = JSON.readTree(line);
+        for (JsonNode record : Fixtures.jsonLines(model.resolve("expected.jsonl"))) {
             String id = record.get("id").asText();
             expectedLabels.put(id, record.get("predicted_label").asText());
             TextEvent event = TextEvent.newBuilder().setId(id).setText(record.get("text").asText())

@@ -82,7 +82,7 @@ class AlbertOperatorsTest {
 
     private void classifies(String sharedBatcher) throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = AlbertTaskTest.expected(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         List<TextEvent> events = events(expected, r -> event(r.get("id").asText(), r.get("text").asText(),
                 r.hasNonNull("text_pair") ? r.get("text_pair").asText() : null), event(BROKEN_ID, null, null));
         AlbertClassifier.Builder builder = AlbertClassifier.builder()
@@ -120,7 +120,7 @@ class AlbertOperatorsTest {
     @Test
     void embedsAsHuggingFacePooler() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/base");
-        List<JsonNode> expected = AlbertTaskTest.expected(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         List<TextEvent> events = events(expected, r -> event(r.get("id").asText(), r.get("text").asText(), null),
                 event(BROKEN_ID, null, "a pair without a text"));
         StreamExecutionEnvironment env = env(1);
@@ -148,7 +148,7 @@ class AlbertOperatorsTest {
     @Test
     void answersAsTheHuggingFacePipeline() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        List<JsonNode> expected = AlbertTaskTest.expected(dir.resolve("pipeline-expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl"));
         TextEvent noContext = TextEvent.newBuilder().setId(BROKEN_ID).setQuestion("Who?").build();
         List<TextEvent> events = events(expected, r -> TextEvent.newBuilder().setId(r.get("id").asText())
                 .setQuestion(r.get("question").asText()).setContext(r.get("context").asText()).build(), noContext);
@@ -169,7 +169,7 @@ class AlbertOperatorsTest {
     @Test
     void asksConfiguredQuestionsOfEveryText() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        List<JsonNode> expected = AlbertTaskTest.expected(dir.resolve("pipeline-expected.jsonl")).subList(0, 2);
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl")).subList(0, 2);
         List<String> questions = expected.stream().map(r -> r.get("question").asText()).toList();
         List<TextEvent> events = new ArrayList<>();
         for (JsonNode record : expected) {

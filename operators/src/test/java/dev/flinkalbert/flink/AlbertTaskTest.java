@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
 import dev.flinkalbert.inference.ClassificationPrediction;
@@ -27,9 +26,6 @@ import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +43,6 @@ class AlbertTaskTest {
             .setNumberSlotsPerTaskManager(2)
             .build());
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NULL_TEXT_ID = "null-text";
 
     /** (id, input) pairs: the fixture's records, with a null text after the fifth. */
@@ -63,16 +58,6 @@ class AlbertTaskTest {
         return inputs;
     }
 
-    static List<JsonNode> expected(Path jsonl) throws IOException {
-        List<JsonNode> records = new ArrayList<>();
-        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) {
-                records.add(JSON.readTree(line));
-            }
-        }
-        return records;
-    }
-
     @Test
     void classifiesAsHuggingFaceAndDeadLettersANullTextPerSubtask() throws Exception {
         classifiesAsHuggingFace(null);
@@ -85,7 +70,7 @@ class AlbertTaskTest {
 
     private void classifiesAsHuggingFace(String sharedBatcher) throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = expected(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         AlbertTask<ClassificationPrediction> task = AlbertTask.classification(dir).topK(3).maxLength(128).maxBatchSize(8).build(); // as the fixture
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

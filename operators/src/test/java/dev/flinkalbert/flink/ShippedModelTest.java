@@ -36,7 +36,7 @@ class ShippedModelTest {
     @Test
     void classifiesWithAModelShippedWithTheJobAsHuggingFace() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = AlbertTaskTest.expected(dir.resolve("expected.jsonl")).subList(0, 12);
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl")).subList(0, 12);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(1);
 
@@ -64,7 +64,7 @@ class ShippedModelTest {
         AlbertClassifier classifier = AlbertClassifier.builder()
                 .modelLocation(ModelLocation.local(dir).withModelSha256(NOT_THE_MODEL))
                 .build();
-        DataStream<TextEvent> events = events(env, AlbertTaskTest.expected(dir.resolve("expected.jsonl")).subList(0, 1));
+        DataStream<TextEvent> events = events(env, Fixtures.jsonLines(dir.resolve("expected.jsonl")).subList(0, 1));
 
         IllegalArgumentException atBuild = assertThrows(IllegalArgumentException.class, () -> classifier.apply(events));
         assertTrue(atBuild.getMessage().contains("but " + NOT_THE_MODEL + " was expected"), atBuild.getMessage());

@@ -33,7 +33,7 @@ class AlbertEncoderParityTest {
     @Test
     void baseModelMatchesTransformersAloneAndPadded() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/base");
-        List<JsonNode> expected = Expected.records(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 AlbertEncoder encoder = model.encoder(MAX_BATCH, TOKEN_BUDGET)) {
             assertEquals(ModelTask.EMBEDDINGS, model.task());
@@ -63,7 +63,7 @@ class AlbertEncoderParityTest {
     @Test
     void classificationModelMatchesTransformersAloneAndPadded() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = Expected.records(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 AlbertEncoder encoder = model.encoder(MAX_BATCH, TOKEN_BUDGET)) {
             assertEquals(ModelTask.CLASSIFICATION, model.task());
@@ -82,7 +82,7 @@ class AlbertEncoderParityTest {
     @Test
     void questionAnsweringModelMatchesTransformersAloneAndPadded() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        List<JsonNode> expected = Expected.records(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 AlbertEncoder encoder = model.encoder(MAX_BATCH, TOKEN_BUDGET)) {
             assertEquals(ModelTask.QUESTION_ANSWERING, model.task());

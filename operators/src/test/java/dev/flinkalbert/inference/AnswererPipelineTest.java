@@ -23,7 +23,7 @@ class AnswererPipelineTest {
     @Test
     void answersEqualThePipelinesInOneBatchAndAlone() {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        List<JsonNode> expected = Expected.records(dir.resolve("pipeline-expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl"));
         List<TextInput> inputs = expected.stream()
                 .map(r -> TextInput.question(r.get("question").asText(), r.get("context").asText())).toList();
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
@@ -50,7 +50,7 @@ class AnswererPipelineTest {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build()) {
             QuestionAnsweringDecoder decoder = new QuestionAnsweringDecoder(1, 15, false, model.tokenizer().clsId());
-            for (JsonNode record : Expected.records(dir.resolve("pipeline-expected.jsonl"))) {
+            for (JsonNode record : Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl"))) {
                 List<Answer> ranked = decoder.rank(record.get("context").asText(), windows(model, record));
                 assertEquals(record.get("candidates_after_merge").asInt(), ranked.size(), record.get("id").asText());
                 assertAnswer(record, record, ranked.get(0));
@@ -63,7 +63,7 @@ class AnswererPipelineTest {
     @Test
     void theEmptyAnswerCompetesOnlyWhenAsked() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        JsonNode record = Expected.records(dir.resolve("pipeline-expected.jsonl")).get(0);
+        JsonNode record = Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl")).get(0);
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build()) {
             List<QuestionAnsweringDecoder.Window> windows = windows(model, record);
             String context = record.get("context").asText();
@@ -109,7 +109,7 @@ class AnswererPipelineTest {
     @Test
     void aMissingContextFailsOnlyItsInput() {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        JsonNode record = Expected.records(dir.resolve("pipeline-expected.jsonl")).get(3);
+        JsonNode record = Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl")).get(3);
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 Answerer answerer = model.answerer().build()) {
             List<Outcome<AnswerPrediction>> outcomes = answerer.predict(List.of(

@@ -44,7 +44,7 @@ class ClassificationHeadTest {
         Files.writeString(dir.resolve("config.json"), Files.readString(source.resolve("config.json"))
                 .replace("\"model_type\"", "\"problem_type\": \"multi_label_classification\",\n  \"model_type\""),
                 StandardCharsets.UTF_8);
-        JsonNode record = Expected.records(source.resolve("expected.jsonl")).get(0);
+        JsonNode record = Fixtures.jsonLines(source.resolve("expected.jsonl")).get(0);
         float[] logits = Expected.floats(record.get("logits"));
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 Classifier classifier = model.classifier().build()) {

@@ -26,7 +26,7 @@ class PredictorParityTest {
     @Test
     void classifierMatchesTransformersForTextsAndPairs() {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = Expected.records(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         List<TextInput> inputs = new ArrayList<>();
         for (JsonNode record : expected) {
             inputs.add(record.hasNonNull("text_pair")
@@ -62,7 +62,7 @@ class PredictorParityTest {
     @Test
     void embedderMatchesTransformersForEveryPooling() {
         Path dir = Fixtures.require("hf-albert-tiny/base");
-        List<JsonNode> expected = Expected.records(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         List<TextInput> inputs = expected.stream().map(r -> TextInput.of(r.get("text").asText())).toList();
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build()) {
             for (Pooling pooling : Pooling.values()) {

@@ -25,7 +25,7 @@ class SharedUseTest {
     @Test
     void predictorsOnSeveralThreadsShareOneSession() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> expected = Expected.records(dir.resolve("expected.jsonl"));
+        List<JsonNode> expected = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         List<TextInput> inputs = expected.stream().filter(r -> !r.hasNonNull("text_pair"))
                 .map(r -> TextInput.of(r.get("text").asText())).toList();
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -57,7 +57,7 @@ class SharedUseTest {
     @Test
     void aBatchOnnxRuntimeRejectsFailsWholeAndTheEncoderRecovers() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        JsonNode record = Expected.records(dir.resolve("expected.jsonl")).get(0);
+        JsonNode record = Fixtures.jsonLines(dir.resolve("expected.jsonl")).get(0);
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 AlbertEncoder encoder = model.encoder(8, 1024)) {
             // Id 30000 is outside the 30000-word vocabulary: the embedding Gather fails for the whole call.

@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.ClassificationPrediction;
 import dev.flinkalbert.inference.Classifier;
 import dev.flinkalbert.inference.Outcome;
 import dev.flinkalbert.inference.TextInput;
 import dev.flinkalbert.testing.Fixtures;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,7 +52,6 @@ class AlbertSqlTest {
     /** The fixtures' texts were tokenized with {@code max_length=128}. */
     private static final int FIXTURE_MAX_LENGTH = 128;
     private static final double QA_RELATIVE_TOLERANCE = 1e-3;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final InMemoryReporter METRICS = InMemoryReporter.createWithRetainedMetrics();
 
@@ -76,7 +72,7 @@ class AlbertSqlTest {
     @ValueSource(booleans = {true, false})
     void classificationEqualsTheReferenceAndTheEngine(boolean async) throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/seqcls");
-        List<JsonNode> records = records(dir.resolve("expected.jsonl"));
+        List<JsonNode> records = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         TableEnvironment env = tableEnvironment();
         List<Row> inputs = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
@@ -182,7 +178,7 @@ class AlbertSqlTest {
     @Test
     void poolerEmbeddingsEqualTheReference() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/base");
-        List<JsonNode> records = records(dir.resolve("expected.jsonl"));
+        List<JsonNode> records = Fixtures.jsonLines(dir.resolve("expected.jsonl"));
         TableEnvironment env = tableEnvironment();
         List<Row> inputs = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
@@ -210,7 +206,7 @@ class AlbertSqlTest {
     @Test
     void answersEqualThePipelines() throws Exception {
         Path dir = Fixtures.require("hf-albert-tiny/qa");
-        List<JsonNode> records = records(dir.resolve("pipeline-expected.jsonl"));
+        List<JsonNode> records = Fixtures.jsonLines(dir.resolve("pipeline-expected.jsonl"));
         TableEnvironment env = tableEnvironment();
         List<Row> inputs = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
@@ -312,16 +308,6 @@ class AlbertSqlTest {
             }
         }
         return rows;
-    }
-
-    static List<JsonNode> records(Path jsonl) throws IOException {
-        List<JsonNode> records = new ArrayList<>();
-        for (String line : Files.readAllLines(jsonl)) {
-            if (!line.isBlank()) {
-                records.add(JSON.readTree(line));
-            }
-        }
-        return records;
     }
 
     static float[] floats(JsonNode array) {

@@ -2,9 +2,16 @@ package dev.flinkalbert.testing;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Where the shared reference fixtures live ({@code ../shared/fixtures} beside the repository, made with Hugging
@@ -12,6 +19,8 @@ import java.nio.file.Paths;
  * the test with a clear message when the folder is absent instead of failing.
  */
 public final class Fixtures {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Fixtures() {}
 
@@ -37,6 +46,21 @@ public final class Fixtures {
         assumeTrue(Files.exists(p), () -> "skipped: shared fixture " + p
                 + " is absent (tests read ../shared/fixtures beside the repository root)");
         return p;
+    }
+
+    /** The records of a JSON-lines fixture ({@code expected.jsonl} and the like), blank lines skipped. */
+    public static List<JsonNode> jsonLines(Path jsonl) {
+        try {
+            List<JsonNode> records = new ArrayList<>();
+            for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    records.add(JSON.readTree(line));
+                }
+            }
+            return records;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The repository root (the {@code flinkalbert.root} system property, else the nearest folder with mvnw). */

@@ -5,13 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flinkalbert.testing.Fixtures;
-import java.io.BufferedReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class TokenizerReferenceEncodingsTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static AlbertTokenizer tokenizer;
 
     @BeforeAll
@@ -33,15 +26,8 @@ class TokenizerReferenceEncodingsTest {
         tokenizer = AlbertTokenizer.fromModelDirectory(Fixtures.require("hf-albert-tiny/qa"));
     }
 
-    static List<JsonNode> records(String relative) throws Exception {
-        Path file = Fixtures.require(relative);
-        List<JsonNode> out = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                out.add(JSON.readTree(line));
-            }
-        }
-        return out;
+    static List<JsonNode> records(String relative) {
+        return Fixtures.jsonLines(Fixtures.require(relative));
     }
 
     static int[] ints(JsonNode array) {
