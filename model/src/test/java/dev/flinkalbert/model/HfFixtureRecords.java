@@ -3,34 +3,18 @@ package dev.flinkalbert.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.flinkalbert.testing.Fixtures;
 import java.nio.file.Path;
 import java.util.List;
 
 /** The records of {@code hf-albert-tiny/<model>/expected.jsonl} and helpers to feed them to a model. */
 public final class HfFixtureRecords {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private HfFixtureRecords() {}
 
+    /** The records of a JSON-lines fixture, as {@link Fixtures#jsonLines(Path)} reads them. */
     public static List<JsonNode> read(Path expectedJsonl) {
-        try (var lines = Files.lines(expectedJsonl)) {
-            return lines.filter(l -> !l.isBlank()).map(HfFixtureRecords::parse).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonNode parse(String line) {
-        try {
-            return JSON.readTree(line);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Fixtures.jsonLines(expectedJsonl);
     }
 
     public static long[] longs(JsonNode array) {
