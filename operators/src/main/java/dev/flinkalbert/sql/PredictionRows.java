@@ -32,15 +32,25 @@ final class PredictionRows implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    private final ModelColumns.Layout layout;
+    /** How one output column is read from a prediction: chosen once per column from the layout, not per row. */
+    private interface Column extends Serializable {
+        Object read(Object prediction);
+    }
+
     private final int first;
     private final int second;
+    private final Column[] columns;
+    private final int error;
 
     PredictionRows(ModelColumns.Layout layout) {
-        this.layout = layout;
         boolean qa = layout.task() == TaskOption.QA;
         this.first = layout.inputs().indexOf(qa ? ModelColumns.QUESTION : ModelColumns.TEXT);
         this.second = layout.inputs().indexOf(qa ? ModelColumns.CONTEXT : ModelColumns.TEXT_PAIR);
+        this.columns = new Column[layout.outputs().size()];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = column(layout.task(), layout.outputs().get(i), layout.outputTypes().get(i));
+        }
+        this.error = layout.outputs().indexOf(ModelColumns.ERROR);
     }
 
     /** The text (or question) and the pair (or context) of one input row; null strings stay null. */
@@ -56,7 +66,7 @@ final class PredictionRows implements Serializable {
     Collection<RowData> rows(Object prediction) {
         if (prediction instanceof AnswerPrediction answers) {
             if (answers.answers().isEmpty()) {
-                return List.of(new GenericRowData(layout.outputs().size()));
+                return List.of(new GenericRowData(columns.length));
             }
             List<RowData> rows = new ArrayList<>(answers.answers().size());
             for (Answer answer : answers.answers()) {
@@ -69,8 +79,7 @@ final class PredictionRows implements Serializable {
 
     /** The single output row of an input that failed: every output null but {@code error}. */
     RowData failure(String reason) {
-        GenericRowData row = new GenericRowData(layout.outputs().size());
-        int error = layout.outputs().indexOf(ModelColumns.ERROR);
+        GenericRowData row = new GenericRowData(columns.length);
         if (error >= 0) {
             row.setField(error, StringData.fromString(reason));
         }
@@ -78,33 +87,39 @@ final class PredictionRows implements Serializable {
     }
 
     private RowData row(Object prediction) {
-        GenericRowData row = new GenericRowData(layout.outputs().size());
-        for (int i = 0; i < layout.outputs().size(); i++) {
-            row.setField(i, field(layout.outputs().get(i), layout.outputTypes().get(i), prediction));
+        GenericRowData row = new GenericRowData(columns.length);
+        for (int i = 0; i < columns.length; i++) {
+            row.setField(i, columns[i].read(prediction));
         }
         return row;
     }
 
-    private static Object field(String column, LogicalType type, Object prediction) {
-        if (prediction instanceof ClassificationPrediction p) {
-            return switch (column) {
-                case ModelColumns.LABEL -> StringData.fromString(p.label());
-                case ModelColumns.SCORE -> real(type, p.score());
-                case ModelColumns.SCORES -> scores(((MapType) type).getValueType(), p.top());
-                default -> null;
+    /** The reader of output {@code column} of {@code type} from the task's predictions (null for the others). */
+    private static Column column(TaskOption task, String column, LogicalType type) {
+        return switch (task) {
+            case CLASSIFY -> switch (column) {
+                case ModelColumns.LABEL -> p -> StringData.fromString(((ClassificationPrediction) p).label());
+                case ModelColumns.SCORE -> p -> real(type, ((ClassificationPrediction) p).score());
+                case ModelColumns.SCORES -> {
+                    LogicalType valueType = ((MapType) type).getValueType();
+                    yield p -> scores(valueType, ((ClassificationPrediction) p).top());
+                }
+                default -> p -> null;
             };
-        }
-        if (prediction instanceof Embedding e) {
-            return column.equals(ModelColumns.EMBEDDING) ? vector(((ArrayType) type).getElementType(), e.vector())
-                    : null;
-        }
-        Answer a = (Answer) prediction;
-        return switch (column) {
-            case ModelColumns.ANSWER -> StringData.fromString(a.text());
-            case ModelColumns.SCORE -> real(type, a.score());
-            case ModelColumns.ANSWER_START -> a.start();
-            case ModelColumns.ANSWER_END -> a.end();
-            default -> null;
+            case EMBED -> {
+                if (!column.equals(ModelColumns.EMBEDDING)) {
+                    yield p -> null;
+                }
+                LogicalType elementType = ((ArrayType) type).getElementType();
+                yield p -> vector(elementType, ((Embedding) p).vector());
+            }
+            case QA -> switch (column) {
+                case ModelColumns.ANSWER -> p -> StringData.fromString(((Answer) p).text());
+                case ModelColumns.SCORE -> p -> real(type, ((Answer) p).score());
+                case ModelColumns.ANSWER_START -> p -> ((Answer) p).start();
+                case ModelColumns.ANSWER_END -> p -> ((Answer) p).end();
+                default -> p -> null;
+            };
         };
     }
 
