@@ -3,6 +3,7 @@ package dev.flinkalbert.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.TextEvent;
+import dev.flinkalbert.demo.LatencyStats;
 import dev.flinkalbert.flink.AlbertClassifier;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
@@ -326,12 +327,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     }
 
     private static long percentile(long[] values, int p) {
-        if (values.length == 0) {
-            return -1;
-        }
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+        return LatencyStats.percentile(values, values.length, p);
     }
 
     /** Records each result's age (now − event time) as it leaves the operator (the MiniCluster runs in this JVM). */

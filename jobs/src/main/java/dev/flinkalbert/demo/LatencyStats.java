@@ -37,11 +37,6 @@ public final class LatencyStats {
         return percentile(all, allCount, p);
     }
 
-    /** Results in the current period. */
-    public int periodCount() {
-        return periodCount;
-    }
-
     /** The {@code p}-th percentile of the current period's latencies; -1 when there are none. */
     public long periodPercentile(double p) {
         return percentile(period, periodCount, p);
@@ -59,8 +54,11 @@ public final class LatencyStats {
         periodStartNanos = System.nanoTime();
     }
 
-    /** Nearest-rank percentile: the smallest value with at least p % of the values at or below it. */
-    static long percentile(long[] values, int count, double p) {
+    /**
+     * Nearest-rank percentile of the first {@code count} values: the smallest value with at least p % of them at or
+     * below it; -1 when there are none.
+     */
+    public static long percentile(long[] values, int count, double p) {
         if (count == 0) {
             return -1;
         }
