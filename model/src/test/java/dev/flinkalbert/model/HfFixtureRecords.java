@@ -25,14 +25,6 @@ public final class HfFixtureRecords {
         return out;
     }
 
-    public static float[] floats(JsonNode array) {
-        float[] out = new float[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) array.get(i).asDouble();
-        }
-        return out;
-    }
-
     /** One field of several records as a right-padded int64 {@code [B, maxLength]} array (padding 0). */
     public static NDArray padded(NDManager manager, List<JsonNode> records, String field) {
         int max = records.stream().mapToInt(r -> r.get(field).size()).max().orElse(0);

@@ -48,12 +48,12 @@ class AlbertEncoderParityTest {
                 BaseOutputs alone = encoder.encode(List.of(Expected.row(record)), reader).get(0);
                 for (BaseOutputs actual : List.of(alone, batched.get(i))) {
                     String id = record.get("id").asText();
-                    assertArrayEquals(Expected.floats(record.get("pooler_output")), actual.pooler(), TOLERANCE, id);
-                    assertArrayEquals(Expected.floats(record.get("last_hidden_state_first")), actual.first(),
+                    assertArrayEquals(Fixtures.floats(record.get("pooler_output")), actual.pooler(), TOLERANCE, id);
+                    assertArrayEquals(Fixtures.floats(record.get("last_hidden_state_first")), actual.first(),
                             TOLERANCE, id);
-                    assertArrayEquals(Expected.floats(record.get("last_hidden_state_last")), actual.last(),
+                    assertArrayEquals(Fixtures.floats(record.get("last_hidden_state_last")), actual.last(),
                             TOLERANCE, id);
-                    assertArrayEquals(Expected.floats(record.get("last_hidden_state_mean")), actual.mean(),
+                    assertArrayEquals(Fixtures.floats(record.get("last_hidden_state_mean")), actual.mean(),
                             TOLERANCE, id);
                 }
             }
@@ -72,7 +72,7 @@ class AlbertEncoderParityTest {
             List<float[]> batched = encoder.encode(rows(expected), reader);
             for (int i = 0; i < expected.size(); i++) {
                 JsonNode record = expected.get(i);
-                float[] logits = Expected.floats(record.get("logits"));
+                float[] logits = Fixtures.floats(record.get("logits"));
                 assertArrayEquals(logits, encoder.encode(List.of(Expected.row(record)), reader).get(0), TOLERANCE);
                 assertArrayEquals(logits, batched.get(i), TOLERANCE, record.get("id").asText());
             }
@@ -93,8 +93,8 @@ class AlbertEncoderParityTest {
                 JsonNode record = expected.get(i);
                 float[][] alone = encoder.encode(List.of(Expected.row(record)), reader).get(0);
                 for (float[][] actual : List.of(alone, batched.get(i))) {
-                    assertArrayEquals(Expected.floats(record.get("start_logits")), actual[0], TOLERANCE);
-                    assertArrayEquals(Expected.floats(record.get("end_logits")), actual[1], TOLERANCE);
+                    assertArrayEquals(Fixtures.floats(record.get("start_logits")), actual[0], TOLERANCE);
+                    assertArrayEquals(Fixtures.floats(record.get("end_logits")), actual[1], TOLERANCE);
                 }
             }
         }

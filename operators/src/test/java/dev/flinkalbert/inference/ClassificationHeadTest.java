@@ -45,7 +45,7 @@ class ClassificationHeadTest {
                 .replace("\"model_type\"", "\"problem_type\": \"multi_label_classification\",\n  \"model_type\""),
                 StandardCharsets.UTF_8);
         JsonNode record = Fixtures.jsonLines(source.resolve("expected.jsonl")).get(0);
-        float[] logits = Expected.floats(record.get("logits"));
+        float[] logits = Fixtures.floats(record.get("logits"));
         try (AlbertModel model = AlbertModel.builder().modelDirectory(dir).build();
                 Classifier classifier = model.classifier().build()) {
             assertEquals(true, model.multiLabel());

@@ -1,29 +1,15 @@
 package dev.flinkalbert.inference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flinkalbert.testing.Fixtures;
 
-/** Reads the fields of the Hugging Face reference records of the shared fixtures ({@code expected.jsonl} and the like). */
+/** The encoder's view of the Hugging Face reference records of the shared fixtures ({@code expected.jsonl}). */
 final class Expected {
 
     private Expected() {}
 
-    static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
-    }
-
-    static float[] floats(JsonNode array) {
-        float[] out = new float[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) array.get(i).asDouble();
-        }
-        return out;
-    }
-
+    /** The record's {@code input_ids} and {@code token_type_ids} as one encoder input row. */
     static EncodedRow row(JsonNode record) {
-        return new EncodedRow(ints(record.get("input_ids")), ints(record.get("token_type_ids")));
+        return new EncodedRow(Fixtures.ints(record.get("input_ids")), Fixtures.ints(record.get("token_type_ids")));
     }
 }

@@ -48,8 +48,8 @@ class PredictorParityTest {
                 JsonNode record = expected.get(i);
                 String id = record.get("id").asText();
                 ClassificationPrediction p = outcomes.get(i).value();
-                assertArrayEquals(Expected.floats(record.get("logits")), p.logits(), TOLERANCE, id);
-                assertArrayEquals(Expected.floats(record.get("probabilities")), p.scores(), TOLERANCE, id);
+                assertArrayEquals(Fixtures.floats(record.get("logits")), p.logits(), TOLERANCE, id);
+                assertArrayEquals(Fixtures.floats(record.get("probabilities")), p.scores(), TOLERANCE, id);
                 assertEquals(record.get("predicted_label").asText(), p.label(), id);
                 assertEquals(3, p.top().size());
                 assertEquals(p.label(), p.top().get(0).label());
@@ -77,7 +77,7 @@ class PredictorParityTest {
                         List<Outcome<Embedding>> outcomes = embedder.predict(inputs);
                         for (int i = 0; i < expected.size(); i++) {
                             JsonNode record = expected.get(i);
-                            float[] want = Expected.floats(record.get(field));
+                            float[] want = Fixtures.floats(record.get(field));
                             Embedding got = outcomes.get(i).value();
                             assertEquals(record.get("input_ids").size(), got.tokens());
                             assertArrayEquals(normalize ? unit(want) : want, got.vector(), TOLERANCE,

@@ -45,7 +45,7 @@ class SharedUseTest {
             for (Future<List<Outcome<ClassificationPrediction>>> future : futures) {
                 List<Outcome<ClassificationPrediction>> outcomes = future.get();
                 for (int i = 0; i < inputs.size(); i++) {
-                    assertArrayEquals(Expected.floats(expected.get(i).get("logits")), outcomes.get(i).value().logits(),
+                    assertArrayEquals(Fixtures.floats(expected.get(i).get("logits")), outcomes.get(i).value().logits(),
                             1e-4f, expected.get(i).get("id").asText());
                 }
             }
@@ -71,7 +71,7 @@ class SharedUseTest {
                     tooLong.getMessage());
             float[] logits = encoder.encode(List.of(Expected.row(record)), (out, row) -> out.vector("logits", row))
                     .get(0);
-            assertArrayEquals(Expected.floats(record.get("logits")), logits, 1e-4f);
+            assertArrayEquals(Fixtures.floats(record.get("logits")), logits, 1e-4f);
         }
     }
 

@@ -118,7 +118,7 @@ class AlbertSqlTest {
                 for (int c = 0; c < labels.size(); c++) {
                     probabilities[c] = scores.get(labels.get(c));
                 }
-                assertArrayEquals(floats(want.get("probabilities")), probabilities, TOLERANCE, id);
+                assertArrayEquals(Fixtures.floats(want.get("probabilities")), probabilities, TOLERANCE, id);
                 ClassificationPrediction direct = engine.get(i).value();
                 assertEquals(direct.label(), row.getFieldAs("label"), id);
                 assertEquals(direct.score(), (double) row.getFieldAs("score"), TOLERANCE, id);
@@ -198,7 +198,7 @@ class AlbertSqlTest {
             for (int k = 0; k < vector.length; k++) {
                 values[k] = vector[k];
             }
-            assertArrayEquals(floats(records.get(i).get("pooler_output")), values, TOLERANCE,
+            assertArrayEquals(Fixtures.floats(records.get(i).get("pooler_output")), values, TOLERANCE,
                     records.get(i).get("id").asText());
         }
     }
@@ -308,13 +308,5 @@ class AlbertSqlTest {
             }
         }
         return rows;
-    }
-
-    static float[] floats(JsonNode array) {
-        float[] out = new float[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) array.get(i).asDouble();
-        }
-        return out;
     }
 }

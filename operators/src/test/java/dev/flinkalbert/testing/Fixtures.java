@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * Where the shared reference fixtures live ({@code ../shared/fixtures} beside the repository, made with Hugging
- * Face {@code transformers} and SentencePiece). Tests that need them call {@link #require(String)}, which skips
- * the test with a clear message when the folder is absent instead of failing.
+ * Face {@code transformers} and SentencePiece), and how their JSON records are read. Tests that need them call
+ * {@link #require(String)}, which skips the test with a clear message when the folder is absent instead of failing.
  */
 public final class Fixtures {
 
@@ -61,6 +61,24 @@ public final class Fixtures {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A JSON array of integers (token ids, lengths) as an {@code int[]}. */
+    public static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asInt();
+        }
+        return out;
+    }
+
+    /** A JSON array of numbers (logits, hidden states) as a {@code float[]}. */
+    public static float[] floats(JsonNode array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) array.get(i).asDouble();
+        }
+        return out;
     }
 
     /** The repository root (the {@code flinkalbert.root} system property, else the nearest folder with mvnw). */

@@ -30,14 +30,6 @@ class TokenizerReferenceEncodingsTest {
         return Fixtures.jsonLines(Fixtures.require(relative));
     }
 
-    static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"base", "seqcls", "qa"})
     void encodingsMatchTheSlowTokenizer(String model) throws Exception {
@@ -62,8 +54,8 @@ class TokenizerReferenceEncodingsTest {
                     throw new AssertionError("unknown kind " + kind);
             }
             String id = rec.get("id").asText();
-            assertArrayEquals(ints(rec.get("input_ids")), e.ids(), id + " input_ids");
-            assertArrayEquals(ints(rec.get("token_type_ids")), e.typeIds(), id + " token_type_ids");
+            assertArrayEquals(Fixtures.ints(rec.get("input_ids")), e.ids(), id + " input_ids");
+            assertArrayEquals(Fixtures.ints(rec.get("token_type_ids")), e.typeIds(), id + " token_type_ids");
             assertEquals(rec.get("truncated").asBoolean(), e.truncated(), id + " truncated");
             truncated += e.truncated() ? 1 : 0;
             checked++;
@@ -85,7 +77,7 @@ class TokenizerReferenceEncodingsTest {
             List<Encoding> windows = tokenizer.encodeQuestionContext(question, context, 384, 128);
             assertEquals(rec.get("num_windows").asInt(), windows.size(), id + " windows");
             int[] lengths = windows.stream().mapToInt(Encoding::length).toArray();
-            assertArrayEquals(ints(rec.get("window_lengths")), lengths, id + " window lengths");
+            assertArrayEquals(Fixtures.ints(rec.get("window_lengths")), lengths, id + " window lengths");
             // The pipeline's answer is a span of whole tokens of the fast tokenizer: it must start at one of our
             // context tokens' starts and end at one of their ends.
             // Python indexes code points; our spans are UTF-16 indices.

@@ -1,8 +1,8 @@
 package dev.flinkalbert.model.checkpoint;
 
-import static dev.flinkalbert.model.HfFixtureRecords.floats;
 import static dev.flinkalbert.model.HfFixtureRecords.longs;
 import static dev.flinkalbert.model.HfFixtureRecords.maxAbsDiff;
+import static dev.flinkalbert.testing.Fixtures.floats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
