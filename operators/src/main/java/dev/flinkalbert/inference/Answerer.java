@@ -66,9 +66,7 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
     AnswerPrediction combine(TextInput input, List<Encoding> encodings, List<WindowLogits> read) {
         List<QuestionAnsweringDecoder.Window> windows = new ArrayList<>(encodings.size());
         for (int w = 0; w < encodings.size(); w++) {
-            Encoding e = encodings.get(w);
-            windows.add(new QuestionAnsweringDecoder.Window(e.ids(), e.sequenceIds(), e.starts(), e.ends(),
-                    read.get(w).start(), read.get(w).end()));
+            windows.add(QuestionAnsweringDecoder.Window.of(encodings.get(w), read.get(w).start(), read.get(w).end()));
         }
         return new AnswerPrediction(decoder.decode(input.textPair(), windows), windows.size());
     }

@@ -1,5 +1,6 @@
 package dev.flinkalbert.inference;
 
+import dev.flinkalbert.tokenizer.Encoding;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,8 +25,20 @@ import java.util.PriorityQueue;
  *       returned.</li>
  * </ol>
  * Probabilities are computed in float32 as numpy does for the pipeline.
+ *
+ * <p>{@link Answerer} decodes with it; it is public for code that computes the logits itself, such as evaluation
+ * during training:
+ *
+ * <pre>{@code
+ * QuestionAnsweringDecoder decoder = new QuestionAnsweringDecoder(1, 15, false, tokenizer.clsId());
+ * List<QuestionAnsweringDecoder.Window> windows = new ArrayList<>();
+ * for (int w = 0; w < encodings.size(); w++) {   // tokenizer.encodeQuestionContext(question, context, 384, 128)
+ *     windows.add(QuestionAnsweringDecoder.Window.of(encodings.get(w), startLogits[w], endLogits[w]));
+ * }
+ * Answer best = decoder.decode(context, windows).get(0);
+ * }</pre>
  */
-final class QuestionAnsweringDecoder {
+public final class QuestionAnsweringDecoder {
 
     /** The pipeline's masking value for logits outside the context. */
     private static final float MASKED_LOGIT = -10000f;
@@ -40,7 +53,15 @@ final class QuestionAnsweringDecoder {
      * @param startLogits the model's start logits
      * @param endLogits the model's end logits
      */
-    record Window(int[] ids, int[] sequenceIds, int[] starts, int[] ends, float[] startLogits, float[] endLogits) {}
+    public record Window(int[] ids, int[] sequenceIds, int[] starts, int[] ends, float[] startLogits,
+            float[] endLogits) {
+
+        /** A window from its encoding and the model's logits for it (unpadded: one per token of the encoding). */
+        public static Window of(Encoding encoding, float[] startLogits, float[] endLogits) {
+            return new Window(encoding.ids(), encoding.sequenceIds(), encoding.starts(), encoding.ends(), startLogits,
+                    endLogits);
+        }
+    }
 
     private record Span(int start, int end, float score) {}
 
@@ -49,7 +70,14 @@ final class QuestionAnsweringDecoder {
     private final boolean handleImpossibleAnswer;
     private final int clsId;
 
-    QuestionAnsweringDecoder(int topK, int maxAnswerLength, boolean handleImpossibleAnswer, int clsId) {
+    /**
+     * @param topK answers returned per context (the pipeline's {@code top_k})
+     * @param maxAnswerLength longest answer in tokens (the pipeline's {@code max_answer_len}, 15 by default)
+     * @param handleImpossibleAnswer whether the empty answer competes, scored by the [CLS] span
+     * @param clsId the tokenizer's [CLS] id ({@code AlbertTokenizer.clsId()}), kept in the softmax as the pipeline
+     *     does
+     */
+    public QuestionAnsweringDecoder(int topK, int maxAnswerLength, boolean handleImpossibleAnswer, int clsId) {
         if (topK < 1 || maxAnswerLength < 1) {
             throw new IllegalArgumentException("topK and maxAnswerLength must be at least 1, got " + topK + " and "
                     + maxAnswerLength);
@@ -60,8 +88,8 @@ final class QuestionAnsweringDecoder {
         this.clsId = clsId;
     }
 
-    /** The best {@code topK} answers. */
-    List<Answer> decode(String context, List<Window> windows) {
+    /** The best {@code topK} answers of one context from the logits of all its windows, best first. */
+    public List<Answer> decode(String context, List<Window> windows) {
         List<Answer> ranked = rank(context, windows);
         return List.copyOf(ranked.subList(0, Math.min(topK, ranked.size())));
     }

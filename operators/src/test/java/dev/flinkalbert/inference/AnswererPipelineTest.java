@@ -98,9 +98,7 @@ class AnswererPipelineTest {
                         out.tokenScalars("end_logits", row)});
             List<QuestionAnsweringDecoder.Window> windows = new ArrayList<>();
             for (int w = 0; w < encodings.size(); w++) {
-                var e = encodings.get(w);
-                windows.add(new QuestionAnsweringDecoder.Window(e.ids(), e.sequenceIds(), e.starts(), e.ends(),
-                        logits.get(w)[0], logits.get(w)[1]));
+                windows.add(QuestionAnsweringDecoder.Window.of(encodings.get(w), logits.get(w)[0], logits.get(w)[1]));
             }
             return windows;
         }

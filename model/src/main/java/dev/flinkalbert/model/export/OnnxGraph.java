@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A small ONNX graph writer over the protobuf classes: each {@code op} call adds one node and returns the name of
@@ -48,7 +49,8 @@ final class OnnxGraph {
             outs[i] = name + "_out" + i;
             node.addOutput(outs[i]);
         }
-        attributes.forEach((k, v) -> node.addAttribute(attribute(k, v)));
+        // sorted: Map.of iterates in a different order in every JVM, and the same model should give the same bytes
+        new TreeMap<>(attributes).forEach((k, v) -> node.addAttribute(attribute(k, v)));
         graph.addNode(node);
         return outs;
     }

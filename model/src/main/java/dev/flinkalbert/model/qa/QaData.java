@@ -27,10 +27,12 @@ public final class QaData implements BatchSource<QaBatch> {
     private final int batchSize;
     private final long seed;
     private final int padId;
+    private final int clsId;
     private long cachedEpoch = -1;
     private List<Feature> cachedOrder;
 
-    private QaData(List<SquadExample> examples, List<Feature> features, int batchSize, long seed, int padId) {
+    private QaData(List<SquadExample> examples, List<Feature> features, int batchSize, long seed, int padId,
+            int clsId) {
         if (features.isEmpty()) {
             throw new IllegalArgumentException("no question-answering examples");
         }
@@ -39,6 +41,7 @@ public final class QaData implements BatchSource<QaBatch> {
         this.batchSize = batchSize;
         this.seed = seed;
         this.padId = padId;
+        this.clsId = clsId;
     }
 
     public static QaData encode(List<SquadExample> examples, AlbertTokenizer tokenizer, int maxLength, int stride,
@@ -52,7 +55,8 @@ public final class QaData implements BatchSource<QaBatch> {
                 features.add(new Feature(x, window, labels[0], labels[1]));
             }
         }
-        return new QaData(List.copyOf(examples), List.copyOf(features), batchSize, seed, tokenizer.padId());
+        return new QaData(List.copyOf(examples), List.copyOf(features), batchSize, seed, tokenizer.padId(),
+                tokenizer.clsId());
     }
 
     /** run_qa.py's labelling: the tokens whose offsets cover the answer's first and last character. */
@@ -88,6 +92,11 @@ public final class QaData implements BatchSource<QaBatch> {
 
     public List<Feature> features() {
         return features;
+    }
+
+    /** The tokenizer's [CLS] id, which answer decoding keeps in its softmax. */
+    public int clsId() {
+        return clsId;
     }
 
     public int batchesPerEpoch() {
