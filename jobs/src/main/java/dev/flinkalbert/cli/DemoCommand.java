@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = modelDir != null ? modelDir : demoModel();
+        Path model = existingModelDirectory();
         if (model == null) {
             return 2;
         }
@@ -110,20 +110,24 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** The committed demo model, or null after saying that it is missing and what to do instead. */
-    private Path demoModel() {
-        Path root = Path.of(System.getProperty(ROOT_PROPERTY, "."));
-        Path model = root.resolve(DEMO_MODEL).toAbsolutePath().normalize();
+    /** The model directory to run (--model-dir, else the committed demo model), or null after saying what to do. */
+    private Path existingModelDirectory() {
+        Path model = modelDir != null
+                ? modelDir.toAbsolutePath().normalize()
+                : Path.of(System.getProperty(ROOT_PROPERTY, ".")).resolve(DEMO_MODEL).toAbsolutePath().normalize();
         if (Files.isDirectory(model)) {
             return model;
         }
         spec.commandLine().getErr().println(String.join(System.lineSeparator(),
-                "The demo model has not been trained and committed yet: " + model + " does not exist.",
-                "Run the demo with any ALBERT model exported from Hugging Face instead, for example:",
+                "No model directory at " + model + ".",
+                modelDir != null
+                        ? "Check --model-dir: it names a directory with model.onnx, config.json and spiece.model."
+                        : "The demo model is committed at " + DEMO_MODEL + ": restore it (git checkout -- "
+                                + DEMO_MODEL + "), or run the demo with another model directory.",
+                "Any ALBERT model exported from Hugging Face works, for example:",
                 "  optimum-cli export onnx --model albert-base-v2 --task text-classification /tmp/albert-cls",
                 "  ./albert demo --model-dir /tmp/albert-cls",
-                "(a directory with model.onnx, config.json and spiece.model; see the README, 'Bringing a Hugging Face"
-                        + " model')."));
+                "(see the README, 'Bringing a Hugging Face model')."));
         return null;
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -28,8 +27,8 @@ import dev.flinkalbert.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code ./albert demo} as a user runs it: through the launcher script at the repository root, on the tiny
- * sequence-classification fixture, with a real broker, MiniCluster and ONNX Runtime in the child process.
+ * {@code ./albert demo} as a user runs it: through the launcher script at the repository root, with the committed
+ * demo model, a real broker, MiniCluster and ONNX Runtime in the child process.
  *
  * <p>The launcher would rebuild stale modules with Maven; inside {@code mvn verify} that would re-enter the build,
  * so the test sets {@code ALBERT_SKIP_BUILD=1}: the launcher then runs what this build made ({@code target/classes}
@@ -44,11 +43,12 @@ class DemoEndToEndTest {
 
     @Test
     void boundedDemoPrintsEveryResultOnceWithTheModelsLabelsAndExitsZero() throws Exception {
-        Path model = Fixtures.require("hf-albert-tiny/seqcls");
-        Set<String> labels = labels(model);   // negative, neutral, positive: from the fixture's config.json
+        Path model = Fixtures.repositoryRoot().resolve("model/demo-model");
+        Set<String> labels = labels(model);   // negative, positive: from the committed model's config.json
+        assertEquals(Set.of("negative", "positive"), labels);
 
-        Process demo = launch("demo", "--events", Integer.toString(EVENTS), "--model-dir", model.toString(),
-                "--rate", "50", "--report-every-s", "2");
+        // No --model-dir: the default, committed demo model, exactly as the README tells users to run it.
+        Process demo = launch("demo", "--events", Integer.toString(EVENTS), "--rate", "50", "--report-every-s", "2");
         CompletableFuture<List<String>> lines = readLines(demo, null);
         boolean exited = demo.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (!exited) {
@@ -81,18 +81,17 @@ class DemoEndToEndTest {
     }
 
     @Test
-    void missingDemoModelSaysWhatToDo() throws Exception {
-        Path root = Fixtures.repositoryRoot();
-        assumeFalse(Files.isDirectory(root.resolve("model/demo-model")), "the demo model is committed");
+    void missingModelDirectorySaysWhatToDo() throws Exception {
+        Path absent = Files.createTempDirectory("no-model").resolve("absent");
 
-        Process demo = launch("demo", "--events", "1");
+        Process demo = launch("demo", "--events", "1", "--model-dir", absent.toString());
         CompletableFuture<List<String>> lines = readLines(demo, null);
         assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not stop");
         String transcript = String.join("\n", lines.get(10, TimeUnit.SECONDS));
 
         assertEquals(2, demo.exitValue(), transcript);
-        assertTrue(transcript.contains("The demo model has not been trained and committed yet")
-                && transcript.contains("--model-dir"), transcript);
+        assertTrue(transcript.contains("No model directory at " + absent)
+                && transcript.contains("Check --model-dir"), transcript);
     }
 
     @Test
