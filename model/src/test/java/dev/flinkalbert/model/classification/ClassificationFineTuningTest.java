@@ -11,11 +11,11 @@ import dev.flinkalbert.model.AlbertTask;
 import dev.flinkalbert.model.checkpoint.HfCheckpoint;
 import dev.flinkalbert.model.datasets.DatasetRegistry;
 import dev.flinkalbert.model.datasets.PublicDataset;
+import dev.flinkalbert.model.datasets.RealDatasets;
 import dev.flinkalbert.model.training.FineTuning;
 import dev.flinkalbert.model.training.StepMetrics;
 import dev.flinkalbert.testing.Fixtures;
 import dev.flinkalbert.tokenizer.AlbertTokenizer;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,9 +34,8 @@ class ClassificationFineTuningTest {
     void trainsEvaluatesAndKeepsTheBestEpoch(@TempDir Path dir) throws Exception {
         Path fixture = Fixtures.require("hf-albert-tiny/seqcls");
         Path cache = Files.createDirectories(dir.resolve("cache"));
-        try (InputStream in = getClass().getResourceAsStream("/npm/sentiment/-/sentiment-5.0.2.tgz")) {
-            Files.copy(in, cache.resolve(PublicDataset.UCI_SENTIMENT.cacheFileName()));
-        }
+        Files.copy(RealDatasets.require(PublicDataset.UCI_SENTIMENT),
+                cache.resolve(PublicDataset.UCI_SENTIMENT.cacheFileName()));
         List<LabeledText> sentences = DatasetRegistry.builder().cacheDirectory(cache).build()
                 .labeledSentences(PublicDataset.UCI_SENTIMENT);
         DataSplits.Split<LabeledText> split = DataSplits.split(sentences.subList(0, 240), 0.25, 3);

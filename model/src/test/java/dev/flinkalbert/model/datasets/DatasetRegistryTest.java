@@ -21,9 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The registry against a local npm-style server holding the real {@code sentiment-5.0.2.tgz}: download, sha256 pin,
- * cache, and the 3,000 UCI sentences. The package is not committed (it is someone else's): the real tarball comes from
- * the default cache, where {@code ./albert train datasets fetch} leaves it, or is fetched once from the npm registry
- * through the registry itself (pinned by sha256); the test is skipped, saying so, when neither is possible.
+ * cache, and the 3,000 UCI sentences. The real tarball comes through {@link RealDatasets} (not committed).
  */
 class DatasetRegistryTest {
 
@@ -33,7 +31,7 @@ class DatasetRegistryTest {
 
     @BeforeEach
     void startServer() throws IOException {
-        served = realSentimentTarball();
+        served = Files.readAllBytes(RealDatasets.require(PublicDataset.UCI_SENTIMENT));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
@@ -44,24 +42,6 @@ class DatasetRegistryTest {
             exchange.close();
         });
         server.start();
-    }
-
-    /** Why the real tarball could not be had, or null when it could. */
-    private static String unavailable;
-
-    /** The real, pinned tarball (cached, else fetched once from npm); null, with {@link #unavailable} set, if neither. */
-    private static byte[] realSentimentTarball() throws IOException {
-        Path cached = DatasetRegistry.DEFAULT_CACHE.resolve(PublicDataset.UCI_SENTIMENT.cacheFileName());
-        if (!Files.isRegularFile(cached)) {
-            try {
-                cached = DatasetRegistry.builder().build().tarball(PublicDataset.UCI_SENTIMENT);
-            } catch (IOException e) {
-                unavailable = "skipped: sentiment@5.0.2 is neither in " + DatasetRegistry.DEFAULT_CACHE
-                        + " nor reachable on the npm registry (" + e.getMessage() + ")";
-                return null;
-            }
-        }
-        return Files.readAllBytes(cached);
     }
 
     @AfterEach
@@ -76,7 +56,6 @@ class DatasetRegistryTest {
 
     @Test
     void downloadsVerifiesCachesAndReadsTheUciSentences(@TempDir Path cache) throws Exception {
-        assumeTrue(served != null, () -> unavailable);
         DatasetRegistry registry = registry(cache);
         List<LabeledText> sentences = registry.labeledSentences(PublicDataset.UCI_SENTIMENT);
         assertEquals(3000, sentences.size());
