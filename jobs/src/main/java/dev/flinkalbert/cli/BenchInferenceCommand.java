@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -34,13 +35,8 @@ public final class BenchInferenceCommand implements Callable<Integer> {
             description = "A classification or embedding model directory")
     Path modelDirectory;
 
-    @Option(names = "--intra-op-threads", defaultValue = "2", paramLabel = "N",
-            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
-
-    @Option(names = "--lengths", defaultValue = "8-64", paramLabel = "MIN-MAX",
-            description = "Token lengths of the texts, drawn uniformly (default: ${DEFAULT-VALUE})")
-    String lengths;
+    @CommandLine.Mixin
+    BenchWorkloadOptions workload;
 
     @Option(names = "--records", defaultValue = "256", paramLabel = "N",
             description = "Texts per pass (default: ${DEFAULT-VALUE})")
@@ -71,11 +67,11 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         if (repeats < 1 || records < 1 || flushBatches < 1 || batchSizes.stream().anyMatch(b -> b < 1)) {
             throw new ParameterException(spec.commandLine(), "--repeats, --records, --flush-batches and --batch-sizes must be >= 1");
         }
-        List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, lengths, records);
-        try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts)) {
+        List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
+        try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts)) {
             System.out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
-                    + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, lengths,
-                    bench.meanTokens(), intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
+                    + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, workload.lengths,
+                    bench.meanTokens(), workload.intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
             int n = batchSizes.size();
             // Variants interleaved within each repeat, so that a noisy neighbour slows all of them alike.
             double[][] rawSeconds = new double[n][repeats];
@@ -124,9 +120,9 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         root.put("model_dir", modelDirectory.toString());
         root.put("task", bench.model().task().name());
         root.put("records", records);
-        root.put("lengths", lengths);
+        root.put("lengths", workload.lengths);
         root.put("mean_tokens", bench.meanTokens());
-        root.put("intra_op_threads", intraOpThreads);
+        root.put("intra_op_threads", workload.intraOpThreads);
         root.put("repeats", repeats);
         root.put("shared_batcher", shared);
         root.put("flush_batches", flushBatches);

@@ -38,6 +38,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -69,13 +70,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Option(names = "--model-dir", required = true, paramLabel = "DIR", description = "A classification model directory")
     Path modelDirectory;
 
-    @Option(names = "--intra-op-threads", defaultValue = "2", paramLabel = "N",
-            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
-
-    @Option(names = "--lengths", defaultValue = "8-64", paramLabel = "MIN-MAX",
-            description = "Token lengths of the texts, drawn uniformly (default: ${DEFAULT-VALUE})")
-    String lengths;
+    @CommandLine.Mixin
+    BenchWorkloadOptions workload;
 
     @Option(names = "--records", defaultValue = "256", paramLabel = "N",
             description = "Events per throughput run, and per latency run (default: ${DEFAULT-VALUE})")
@@ -118,13 +114,13 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     "--repeats, --records, --batch-size and --flush-batches must be >= 1");
         }
         // The pipeline benchmark runs the classify job.
-        List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, lengths,
+        List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, workload.lengths,
                 records);
-        try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts);
+        try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts);
                 EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
             System.out.printf("model %s, %d texts of %s tokens (mean %.1f), %d intra-op threads, batch %d, flushes of"
-                    + " %d batches, checkpoints every %d ms, %d repeats%n", modelDirectory, records, lengths,
-                    bench.meanTokens(), intraOpThreads, batchSize, flushBatches, checkpointMillis, repeats);
+                    + " %d batches, checkpoints every %d ms, %d repeats%n", modelDirectory, records, workload.lengths,
+                    bench.meanTokens(), workload.intraOpThreads, batchSize, flushBatches, checkpointMillis, repeats);
             broker.createTopic(INPUT, 1);
             produce(broker, texts);
 
@@ -155,9 +151,9 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             ObjectNode root = BenchFigures.root("pipeline");
             root.put("model_dir", modelDirectory.toString());
             root.put("records", records);
-            root.put("lengths", lengths);
+            root.put("lengths", workload.lengths);
             root.put("mean_tokens", bench.meanTokens());
-            root.put("intra_op_threads", intraOpThreads);
+            root.put("intra_op_threads", workload.intraOpThreads);
             root.put("batch_size", batchSize);
             root.put("flush_batches", flushBatches);
             root.put("checkpoint_interval_ms", checkpointMillis);
@@ -232,7 +228,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         runs++;
         AlbertClassifier classifier = AlbertClassifier.builder()
                 .modelDirectory(modelDirectory)
-                .intraOpThreads(intraOpThreads)
+                .intraOpThreads(workload.intraOpThreads)
                 .maxBatchSize(batchSize)
                 .flushBatches(flushBatches)
                 .maxLinger(Duration.ofMillis(lingerMillis))
