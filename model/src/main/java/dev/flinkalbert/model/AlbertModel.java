@@ -54,6 +54,13 @@ public final class AlbertModel implements AutoCloseable {
     private final NDArray erfScale;
     private final NDArray maskFill;
     private final NDArray attentionScale;
+    /** Upcasts a 16-bit array by broadcasting (DJL's casts are invisible to autograd; promotion is not). */
+    private final NDArray floatOne;
+    private Precision precision = Precision.FP32;
+    /** The 16-bit copies the passes run on under a mixed precision (leaves of their own); empty under FP32. */
+    private final Map<String, NDArray> computeCopies = new LinkedHashMap<>();
+    private NDManager computeManager;
+    private boolean trainable;
 
     private AlbertModel(AlbertConfig config, AlbertTask task, NDManager parent, Map<String, SafeTensors.Tensor> values) {
         this.config = config;
@@ -71,6 +78,7 @@ public final class AlbertModel implements AutoCloseable {
         // HF's extended attention mask (1 - mask) * finfo(float32).min, computed as (mask - 1) * max
         this.maskFill = manager.create(Float.MAX_VALUE);
         this.attentionScale = manager.create((float) (1.0 / Math.sqrt(config.headSize())));
+        this.floatOne = manager.ones(new Shape(1));
     }
 
     /** A model with fresh weights drawn as {@code transformers}' {@code _init_weights} does, from {@code seed}. */
@@ -257,9 +265,11 @@ public final class AlbertModel implements AutoCloseable {
         x = dropout(x, config.hiddenDropoutProb(), training);
         x = linear(x, ENCODER_PREFIX + "encoder.embedding_hidden_mapping_in");
 
-        NDArray mask = attentionMask != null ? attentionMask.toType(DataType.FLOAT32, false)
-                : m.ones(inputIds.getShape(), DataType.FLOAT32);
-        NDArray additiveMask = mask.sub(one).mul(maskFill).reshape(batch, 1, 1, length);
+        DataType compute = precision.dataType();
+        NDArray mask = attentionMask != null ? attentionMask.toType(compute, false) : m.ones(inputIds.getShape(), compute);
+        // HF fills with finfo(dtype).min: float16's is -65504 (-FLT_MAX would become -inf, and 0 * inf is NaN)
+        NDArray fill = precision.isMixed() ? m.create(65504f).toType(compute, false) : maskFill;
+        NDArray additiveMask = mask.sub(one).mul(fill).reshape(batch, 1, 1, length);
 
         int perGroup = config.numHiddenLayers() / config.numHiddenGroups();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
@@ -296,25 +306,26 @@ public final class AlbertModel implements AutoCloseable {
     public NDArray maskedLmLogits(NDArray hidden) {
         requireHead("predictions.bias");
         NDArray h = layerNorm(activation(linear(hidden, "predictions.dense")), "predictions.LayerNorm");
-        return Linear.linear(h, p(ENCODER_PREFIX + "embeddings.word_embeddings.weight"), p("predictions.bias")).get(0);
+        return full(Linear.linear(h, p(ENCODER_PREFIX + "embeddings.word_embeddings.weight"), p("predictions.bias"))
+                .get(0));
     }
 
     /** Sentence-order logits {@code [B, 2]} (0: in order, 1: swapped) from the pooled output. */
     public NDArray sentenceOrderLogits(NDArray pooled, boolean training) {
         requireHead("sop_classifier.classifier.weight");
-        return linear(dropout(pooled, config.classifierDropoutProb(), training), "sop_classifier.classifier");
+        return full(linear(dropout(pooled, config.classifierDropoutProb(), training), "sop_classifier.classifier"));
     }
 
     /** Classifier logits {@code [B, num_labels]} from the pooled output. */
     public NDArray classifierLogits(NDArray pooled, boolean training) {
         requireHead("classifier.weight");
-        return linear(dropout(pooled, config.classifierDropoutProb(), training), "classifier");
+        return full(linear(dropout(pooled, config.classifierDropoutProb(), training), "classifier"));
     }
 
     /** Span logits {@code [B, S, 2]}: start at index 0 and end at index 1 of the last axis. */
     public NDArray spanLogits(NDArray sequenceOutput) {
         requireHead("qa_outputs.weight");
-        return linear(sequenceOutput, "qa_outputs");
+        return full(linear(sequenceOutput, "qa_outputs"));
     }
 
     private void requireHead(String name) {
@@ -339,6 +350,14 @@ public final class AlbertModel implements AutoCloseable {
         return Linear.linear(x, p(name + ".weight"), p(name + ".bias")).get(0);
     }
 
+    /**
+     * A head's output in float32. Under a mixed precision it is multiplied by a float32 one of shape [1]: type
+     * promotion makes the product float32 and, unlike a cast, autograd records it.
+     */
+    private NDArray full(NDArray x) {
+        return precision.isMixed() ? x.mul(floatOne) : x;
+    }
+
     private NDArray layerNorm(NDArray x, String name) {
         NDArray gamma = p(name + ".weight");
         return LayerNorm.layerNorm(x, gamma.getShape(), gamma, p(name + ".bias"), config.layerNormEps()).get(0);
@@ -349,7 +368,7 @@ public final class AlbertModel implements AutoCloseable {
     }
 
     private NDArray p(String name) {
-        NDArray a = parameters.get(name);
+        NDArray a = precision.isMixed() ? computeCopies.get(name) : parameters.get(name);
         if (a == null) {
             throw new IllegalStateException("no parameter " + name);
         }
@@ -379,9 +398,67 @@ public final class AlbertModel implements AutoCloseable {
         return task == AlbertTask.BASE ? parameter.substring(ENCODER_PREFIX.length()) : parameter;
     }
 
+    /**
+     * The precision of the passes from now on ({@link Precision#FP32} until set). The parameters stay float32
+     * whatever it is; under a mixed precision the passes run on 16-bit copies of them (made now, and again by
+     * {@link #refreshComputeCopies()} after each update), the heads answer in float32 and {@link #encode}'s outputs
+     * are 16-bit.
+     */
+    public void computeIn(Precision precision) {
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
+        refreshComputeCopies();
+    }
+
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Casts the parameters anew into the 16-bit copies (after the parameters changed); nothing under FP32. */
+    public void refreshComputeCopies() {
+        if (computeManager != null) {
+            computeManager.close();
+            computeManager = null;
+        }
+        computeCopies.clear();
+        if (!precision.isMixed()) {
+            return;
+        }
+        computeManager = manager.newSubManager();
+        for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            NDArray copy = e.getValue().toType(precision.dataType(), true);
+            copy.attach(computeManager);
+            copy.setRequiresGradient(trainable);
+            computeCopies.put(e.getKey(), copy);
+        }
+    }
+
+    /**
+     * Under a mixed precision, adds the gradients of the 16-bit copies, in float32, to the parameters' own: a
+     * backward pass of {@code sum(p * g)}, whose gradient in {@code p} is exactly {@code g}, so that the parameters'
+     * gradients accumulate as autograd keeps them. Nothing under FP32, where the parameters got them directly.
+     */
+    public void carryComputeGradients() {
+        if (!precision.isMixed()) {
+            return;
+        }
+        try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
+                ai.djl.training.GradientCollector collector =
+                        ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            NDArray total = null;
+            for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+                NDArray gradient = computeCopies.get(e.getKey()).getGradient().toType(DataType.FLOAT32, true);
+                NDArray term = e.getValue().mul(gradient).sum();
+                total = total == null ? term : total.add(term);
+            }
+            collector.backward(total);
+        }
+    }
+
     /** Marks every parameter as trainable (gradients collected) or not. */
     public void setTrainable(boolean trainable) {
+        this.trainable = trainable;
         parameters.values().forEach(a -> a.setRequiresGradient(trainable));
+        computeCopies.values().forEach(a -> a.setRequiresGradient(trainable));
     }
 
     public AlbertConfig config() {

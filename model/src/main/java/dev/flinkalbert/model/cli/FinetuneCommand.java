@@ -64,6 +64,7 @@ final class FinetuneCommand implements Callable<Integer> {
     Path test;
 
     @Mixin DataOptions data;
+    @Mixin PrecisionOption precision;
 
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
     @Option(names = "--epochs", defaultValue = "3") int epochs;
@@ -131,7 +132,7 @@ final class FinetuneCommand implements Callable<Integer> {
                         .objective(new ClassificationObjective()).train(trainData, trainData.batchesPerEpoch())
                         .evaluator(m -> ClassificationObjective.evaluate(m, validationData), ClassificationMetrics::macroF1)
                         .epochs(epochs).learningRate(learningRate).warmupFraction(warmup).accumulationSteps(accumulation)
-                        .patience(patience).seed(seed).output(out).listener(report)
+                        .patience(patience).seed(seed).precision(precision.resolve()).output(out).listener(report)
                         .evaluationListener(e -> report.evaluation(e.step(), Map.of("accuracy", e.metrics().accuracy(),
                                 "macro_f1", e.metrics().macroF1())))
                         .build().run();

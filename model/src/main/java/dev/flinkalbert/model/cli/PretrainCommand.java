@@ -69,6 +69,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42") long seed;
     @Option(names = "--checkpoint-every", defaultValue = "500") long checkpointEvery;
     @Mixin DataOptions data;
+    @Mixin PrecisionOption precision;
 
     @Override
     public Integer call() throws Exception {
@@ -106,6 +107,7 @@ final class PretrainCommand implements Callable<Integer> {
                         .objective(new PretrainingObjective())
                         .schedule(new LearningRateSchedule(learningRate, Math.round(steps * warmup), steps))
                         .accumulationSteps(accumulation).maxGradientNorm(maxGradNorm).seed(seed)
+                        .precision(precision.resolve())
                         .checkpoint(out.resolve("checkpoint"), checkpointEvery).listener(report).build()) {
             if (loop.resumeIfPresent()) {
                 System.err.println("resuming from " + out.resolve("checkpoint") + " at step " + loop.step());

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ./albert train qa}: extractive question answering fine-tuned on SQuAD-format JSON, exported to ONNX. */
@@ -49,6 +50,7 @@ final class QaCommand implements Callable<Integer> {
     @Option(names = "--accumulation", defaultValue = "1") int accumulation;
     @Option(names = "--patience", defaultValue = "2") int patience;
     @Option(names = "--seed", defaultValue = "42") long seed;
+    @Mixin PrecisionOption precision;
     @Option(names = "--model-version", defaultValue = "1") String modelVersion;
 
     @Override
@@ -77,7 +79,7 @@ final class QaCommand implements Callable<Integer> {
                         .train(trainData, trainData.batchesPerEpoch())
                         .evaluator(m -> QaObjective.evaluate(m, validationData, maxAnswerLength), SquadMetrics.Score::f1)
                         .epochs(epochs).learningRate(learningRate).warmupFraction(warmup).accumulationSteps(accumulation)
-                        .patience(patience).seed(seed).output(out).listener(report)
+                        .patience(patience).seed(seed).precision(precision.resolve()).output(out).listener(report)
                         .evaluationListener(e -> report.evaluation(e.step(), Map.of("exact_match",
                                 e.metrics().exactMatch(), "f1", e.metrics().f1())))
                         .build().run();

@@ -59,7 +59,7 @@ public final class FineTuning<B, M> {
         try (TrainingLoop<B> loop = TrainingLoop.<B>builder()
                 .model(b.model).objective(b.objective)
                 .schedule(new LearningRateSchedule(b.learningRate, Math.round(total * b.warmupFraction), total))
-                .optimizer(b.optimizer).accumulationSteps(b.accumulationSteps).seed(b.seed)
+                .optimizer(b.optimizer).accumulationSteps(b.accumulationSteps).seed(b.seed).precision(b.precision)
                 .listener(m -> b.listeners.forEach(l -> l.accept(m))).build()) {
             for (int epoch = 1; epoch <= b.epochs; epoch++) {
                 loop.runUntil(b.train, epoch * stepsPerEpoch);
@@ -97,6 +97,7 @@ public final class FineTuning<B, M> {
         private AdamW.Settings optimizer = AdamW.Settings.DEFAULTS;
         private int patience = DEFAULT_PATIENCE;
         private long seed = TrainingLoop.DEFAULT_SEED;
+        private dev.flinkalbert.model.Precision precision = dev.flinkalbert.model.Precision.FP32;
         private Path output;
         private final List<Consumer<StepMetrics>> listeners = new ArrayList<>();
         private final List<Consumer<EpochEvaluation<M>>> evaluationListeners = new ArrayList<>();
@@ -127,6 +128,8 @@ public final class FineTuning<B, M> {
         public Builder<B, M> optimizer(AdamW.Settings settings) { this.optimizer = settings; return this; }
         public Builder<B, M> patience(int epochs) { this.patience = epochs; return this; }
         public Builder<B, M> seed(long seed) { this.seed = seed; return this; }
+        /** The forward passes' arithmetic while training (default FP32); see {@link TrainingLoop.Builder#precision}. */
+        public Builder<B, M> precision(dev.flinkalbert.model.Precision precision) { this.precision = precision; return this; }
         /** Where {@code best/} is written; none: the best weights are only reported. */
         public Builder<B, M> output(Path dir) { this.output = dir; return this; }
         public Builder<B, M> listener(Consumer<StepMetrics> l) { this.listeners.add(l); return this; }

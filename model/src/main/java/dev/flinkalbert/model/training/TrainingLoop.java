@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkalbert.model.AlbertModel;
+import dev.flinkalbert.model.Precision;
 import dev.flinkalbert.model.checkpoint.HfCheckpoint;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import java.util.stream.Stream;
  *         .accumulationSteps(4)                              // default 1
  *         .maxGradientNorm(1f)                               // default 1
  *         .seed(42)                                          // default 42
+ *         .precision(Precision.FP16)                         // default FP32
  *         .checkpoint(Path.of("run/checkpoint"), 500)        // default none
  *         .listener(progress)
  *         .build()) {
@@ -42,7 +44,8 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * The loop trains up to the schedule's total steps. A step whose gradient norm is not finite is skipped (gradients
- * dropped, no update) and reported with that norm.
+ * dropped, no update) and reported with that norm. Under {@link Precision#FP16} the loss is scaled by a
+ * {@link LossScaler}, whose state is part of the checkpoint.
  */
 public final class TrainingLoop<B> implements AutoCloseable {
 
@@ -65,6 +68,8 @@ public final class TrainingLoop<B> implements AutoCloseable {
     private final List<Consumer<StepMetrics>> listeners;
     private final AdamW optimizer;
     private final Collection<NDArray> parameters;
+    private final Precision precision;
+    private final LossScaler lossScaler;
     private long step;
 
     private TrainingLoop(Builder<B> b) {
@@ -77,7 +82,11 @@ public final class TrainingLoop<B> implements AutoCloseable {
         this.checkpointDirectory = b.checkpointDirectory;
         this.checkpointEvery = b.checkpointEvery;
         this.listeners = List.copyOf(b.listeners);
+        this.precision = b.precision;
+        this.lossScaler = precision.needsLossScaling()
+                ? (b.lossScaler != null ? b.lossScaler : LossScaler.withDefaults()) : null;
         model.setTrainable(true);
+        model.computeIn(precision);
         this.parameters = model.parameters().values();
         this.optimizer = new AdamW(model.parameters(), b.optimizerSettings, model.manager());
     }
@@ -89,6 +98,16 @@ public final class TrainingLoop<B> implements AutoCloseable {
     /** Updates done so far (after a resume: those of the interrupted run too). */
     public long step() {
         return step;
+    }
+
+    /** The precision of the forward passes. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /** The loss scaler under {@link Precision#FP16}, else null. */
+    public LossScaler lossScaler() {
+        return lossScaler;
     }
 
     /** Trains from the current step to the schedule's total, saving checkpoints as configured. */
@@ -106,24 +125,34 @@ public final class TrainingLoop<B> implements AutoCloseable {
             double lossSum = 0;
             long tokens = 0;
             Map<String, Double> parts = new LinkedHashMap<>();
+            float lossScale = lossScaler == null ? 1f : lossScaler.scale();
             for (int k = 0; k < accumulationSteps; k++) {
                 B batch = source.batch(step * accumulationSteps + k);
                 tokens += objective.tokens(batch);
                 try (NDScope scope = new NDScope();
                         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     Objective.Loss loss = objective.loss(model, batch, true);
-                    NDArray scaled = loss.total().div(loss.total().getManager().create((float) accumulationSteps));
+                    NDArray scaled = loss.total().mul(loss.total().getManager().create(lossScale / accumulationSteps));
                     collector.backward(scaled);
                     lossSum += loss.total().getFloat();
                     loss.parts().forEach((name, value) -> parts.merge(name, (double) value.getFloat(), Double::sum));
                 }
             }
+            model.carryComputeGradients();
+            if (lossScaler != null) {
+                lossScaler.unscale(parameters);
+            }
             double norm = GlobalNormClipping.clip(parameters, maxGradientNorm);
             float learningRate = schedule.at(step);
-            if (Double.isFinite(norm)) {
+            boolean finite = Double.isFinite(norm);
+            if (finite) {
                 optimizer.step(learningRate);
             }
-            GlobalNormClipping.zero(parameters, Double.isFinite(norm));
+            GlobalNormClipping.zero(parameters, finite);
+            model.refreshComputeCopies();
+            if (lossScaler != null) {
+                lossScaler.update(finite);
+            }
             step++;
             parts.replaceAll((name, sum) -> sum / accumulationSteps);
             StepMetrics metrics = new StepMetrics(step, schedule.totalSteps(), lossSum / accumulationSteps, parts,
@@ -147,6 +176,11 @@ public final class TrainingLoop<B> implements AutoCloseable {
         state.put("total_steps", schedule.totalSteps());
         state.put("seed", seed);
         state.put("accumulation_steps", accumulationSteps);
+        state.put("precision", precision.name());
+        if (lossScaler != null) {
+            state.put("loss_scale", lossScaler.scale());
+            state.put("loss_scale_finite_steps", lossScaler.finiteSteps());
+        }
         Files.writeString(tmp.resolve(STATE_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
         Path old = dir.resolveSibling(dir.getFileName() + ".old");
         deleteRecursively(old);
@@ -182,6 +216,9 @@ public final class TrainingLoop<B> implements AutoCloseable {
             e.getValue().set(tensor.values());
         }
         step = state.path("step").asLong();
+        if (lossScaler != null && state.has("loss_scale")) {
+            lossScaler.restore((float) state.path("loss_scale").asDouble(), state.path("loss_scale_finite_steps").asInt());
+        }
         optimizer.load(checkpointDirectory.resolve(OPTIMIZER_FILE), step);
         return true;
     }
@@ -214,6 +251,8 @@ public final class TrainingLoop<B> implements AutoCloseable {
         private int accumulationSteps = DEFAULT_ACCUMULATION_STEPS;
         private float maxGradientNorm = DEFAULT_MAX_GRADIENT_NORM;
         private long seed = DEFAULT_SEED;
+        private Precision precision = Precision.FP32;
+        private LossScaler lossScaler;
         private Path checkpointDirectory;
         private long checkpointEvery;
         private final List<Consumer<StepMetrics>> listeners = new ArrayList<>();
@@ -227,6 +266,10 @@ public final class TrainingLoop<B> implements AutoCloseable {
         public Builder<B> accumulationSteps(int steps) { this.accumulationSteps = steps; return this; }
         public Builder<B> maxGradientNorm(float norm) { this.maxGradientNorm = norm; return this; }
         public Builder<B> seed(long seed) { this.seed = seed; return this; }
+        /** The forward passes' arithmetic (default {@link Precision#FP32}); weights and updates stay float32. */
+        public Builder<B> precision(Precision precision) { this.precision = java.util.Objects.requireNonNull(precision); return this; }
+        /** The loss scaler under {@link Precision#FP16} (default {@link LossScaler#withDefaults()}). */
+        public Builder<B> lossScaler(LossScaler scaler) { this.lossScaler = scaler; return this; }
         public Builder<B> listener(Consumer<StepMetrics> listener) { this.listeners.add(listener); return this; }
 
         /** Saves to {@code dir} every {@code everySteps} updates (0: only at the end) and resumes from it. */

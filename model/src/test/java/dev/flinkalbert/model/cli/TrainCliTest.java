@@ -90,8 +90,8 @@ class TrainCliTest {
                 "{\"text\":\"awful\",\"label\":\"neg\"}"));
         assertEquals(0, run("finetune", "--config", tiny.resolve("config.json").toString(), "--vocab",
                 tiny.resolve("spiece.model").toString(), "--train", dir.resolve("train.jsonl").toString(),
-                "--validation", dir.resolve("train.jsonl").toString(), "--epochs", "1", "--out",
-                dir.resolve("scratch").toString()));
+                "--validation", dir.resolve("train.jsonl").toString(), "--epochs", "1", "--precision", "fp16",
+                "--out", dir.resolve("scratch").toString()));
         assertEquals(List.of("neg", "pos"), HfCheckpoint.config(dir.resolve("scratch")).id2label());
         assertTrue(Files.isRegularFile(dir.resolve("scratch/model.onnx")));
     }
@@ -103,6 +103,12 @@ class TrainCliTest {
                 "--out", "/tmp/x");
         assertEquals(1, code);
         assertEquals("albert train finetune: give exactly one of --train FILE or --dataset NAME", err.toString().strip());
+
+        StringWriter precision = new StringWriter();
+        code = TrainCli.commandLine().setErr(new PrintWriter(precision)).execute("finetune", "--dataset",
+                "uci-sentiment", "--init", "/nonexistent", "--precision", "bf16", "--out", "/tmp/x");
+        assertEquals(2, code, "a usage error, found before anything is loaded");
+        assertTrue(precision.toString().contains("bf16 is not available"), precision.toString());
     }
 
     private static int run(String... args) {

@@ -42,7 +42,7 @@ class PretrainingSoakTest {
         manager.close();
     }
 
-    private static AlbertConfig config() {
+    static AlbertConfig config() {
         return AlbertConfig.builder().vocabSize(VOCAB).embeddingSize(16).hiddenSize(32).numAttentionHeads(2)
                 .intermediateSize(64).numHiddenLayers(2).maxPositionEmbeddings(64).build();
     }
@@ -71,7 +71,7 @@ class PretrainingSoakTest {
         return docs;
     }
 
-    private static PretrainingData data() {
+    static PretrainingData data() {
         return new PretrainingData(corpus(), Vocabulary.albert(VOCAB, id -> true), 32, 8, 5L);
     }
 
