@@ -38,9 +38,11 @@ public final class BenchInferenceCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BenchWorkloadOptions workload;
 
-    @Option(names = "--records", defaultValue = "256", paramLabel = "N",
-            description = "Texts per pass (default: ${DEFAULT-VALUE})")
-    int records;
+    @Option(names = "--records", paramLabel = "N",
+            description = "Texts per pass (default: enough for about " + BenchWorkloadOptions.AUTO_SECONDS
+                    + " s of ONNX Runtime alone at the largest batch size, at least "
+                    + InferenceBench.MIN_AUTO_RECORDS + ")")
+    Integer records;
 
     @Option(names = "--batch-sizes", defaultValue = "1,8,32,64", split = ",", paramLabel = "N,…",
             description = "Batch sizes (default: ${DEFAULT-VALUE})")
@@ -50,7 +52,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
             description = "Timed passes per variant; the median counts (default: ${DEFAULT-VALUE})")
     int repeats;
 
-    @Option(names = "--flush-batches", defaultValue = "4", paramLabel = "K",
+    @Option(names = "--flush-batches", defaultValue = "" + BenchWorkloadOptions.DEFAULT_FLUSH_BATCHES, paramLabel = "K",
             description = "The operator flushes K batches at once, sorted by length before they are cut into"
                     + " calls of the batch size (default: ${DEFAULT-VALUE})")
     int flushBatches;
@@ -64,9 +66,13 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (repeats < 1 || records < 1 || flushBatches < 1 || batchSizes.stream().anyMatch(b -> b < 1)) {
+        if (repeats < 1 || (records != null && records < 1) || flushBatches < 1
+                || batchSizes.stream().anyMatch(b -> b < 1)) {
             throw new ParameterException(spec.commandLine(), "--repeats, --records, --flush-batches and --batch-sizes must be >= 1");
         }
+        int largest = batchSizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        int records = this.records != null ? this.records
+                : workload.autoRecords(spec.commandLine(), modelDirectory, null, largest);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
         try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts)) {
             System.out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
@@ -109,12 +115,12 @@ public final class BenchInferenceCommand implements Callable<Integer> {
             System.out.printf("best operator batch size: %d%n", batchSizes.get(best));
             System.out.printf("operator/raw: %.2f%n", operator[best] / raw[best]);
             System.out.printf("operator/naive: %.2f%n", operator[best] / naive);
-            writeJson(bench, raw, operator, naive, best);
+            writeJson(bench, records, raw, operator, naive, best);
         }
         return 0;
     }
 
-    private void writeJson(InferenceBench bench, double[] raw, double[] operator, double naive, int best)
+    private void writeJson(InferenceBench bench, int records, double[] raw, double[] operator, double naive, int best)
             throws IOException {
         ObjectNode root = BenchFigures.root("inference");
         root.put("model_dir", modelDirectory.toString());

@@ -26,7 +26,7 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -73,15 +73,17 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BenchWorkloadOptions workload;
 
-    @Option(names = "--records", defaultValue = "256", paramLabel = "N",
-            description = "Events per throughput run, and per latency run (default: ${DEFAULT-VALUE})")
-    int records;
+    @Option(names = "--records", paramLabel = "N",
+            description = "Events per throughput run, and per latency run (default: enough for about "
+                    + BenchWorkloadOptions.AUTO_SECONDS + " s of ONNX Runtime alone, at least "
+                    + InferenceBench.MIN_AUTO_RECORDS + ")")
+    Integer records;
 
     @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
             description = "Rows per ONNX Runtime call, in the job and alone (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--flush-batches", defaultValue = "4", paramLabel = "K",
+    @Option(names = "--flush-batches", defaultValue = "" + BenchWorkloadOptions.DEFAULT_FLUSH_BATCHES, paramLabel = "K",
             description = "The job flushes K batches at once, sorted by length (default: ${DEFAULT-VALUE})")
     int flushBatches;
 
@@ -106,13 +108,16 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     Path jsonOut;
 
     private int runs;
+    private BenchCluster cluster;
 
     @Override
     public Integer call() throws Exception {
-        if (repeats < 1 || records < 1 || batchSize < 1 || flushBatches < 1) {
+        if (repeats < 1 || (records != null && records < 1) || batchSize < 1 || flushBatches < 1) {
             throw new ParameterException(spec.commandLine(),
                     "--repeats, --records, --batch-size and --flush-batches must be >= 1");
         }
+        int records = this.records != null ? this.records
+                : workload.autoRecords(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, batchSize);
         // The pipeline benchmark runs the classify job.
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, workload.lengths,
                 records);
@@ -121,6 +126,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             System.out.printf("model %s, %d texts of %s tokens (mean %.1f), %d intra-op threads, batch %d, flushes of"
                     + " %d batches, checkpoints every %d ms, %d repeats%n", modelDirectory, records, workload.lengths,
                     bench.meanTokens(), workload.intraOpThreads, batchSize, flushBatches, checkpointMillis, repeats);
+            cluster = bench.cluster();
             broker.createTopic(INPUT, 1);
             produce(broker, texts);
 
@@ -176,7 +182,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         StreamExecutionEnvironment env = environment();
         pipeline(broker, true, OffsetsInitializer.earliest()).addTo(env);
         InferenceBench.Span.reset();
-        env.execute("bench-pipeline");
+        cluster.execute(env);
         return InferenceBench.Span.seconds();
     }
 
@@ -187,11 +193,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         String output = outputTopic();
         pipeline.addTo(env);
         EmitLatency.LATENCIES.clear();
-        JobClient job = env.executeAsync("bench-pipeline-latency");
+        JobID job = cluster.submit(env);
         try (KafkaConsumer<byte[], byte[]> consumer = committedConsumer(broker, output)) {
-            while (job.getJobStatus().get() != org.apache.flink.api.common.JobStatus.RUNNING) {
-                Thread.sleep(100);
-            }
             Thread.sleep(2_000); // the tasks have opened the model and polled the input once
             long[] committed = new long[texts.size()];
             Thread producer = new Thread(() -> produceAtRate(broker, texts, rate), "bench-producer");
@@ -211,13 +214,12 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             long[] inJob = EmitLatency.LATENCIES.stream().mapToLong(Long::longValue).toArray();
             return new long[][] {inJob, Arrays.copyOf(committed, received)};
         } finally {
-            job.cancel().get();
+            cluster.cancel(job);
         }
     }
 
     private StreamExecutionEnvironment environment() {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = BenchCluster.environment();
         env.enableCheckpointing(checkpointMillis);
         env.getConfig().enableObjectReuse();
         return env;

@@ -1,9 +1,21 @@
 package dev.flinkalbert.cli;
 
+import dev.flinkalbert.inference.ModelTask;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The workload options that {@code bench inference} and {@code bench pipeline} share (a picocli mixin). */
 final class BenchWorkloadOptions {
+
+    /** Seconds of ONNX Runtime alone that an automatic {@code --records} aims a pass at. */
+    static final int AUTO_SECONDS = 3;
+    /**
+     * The operator flushes this many batches at once by default: records sorted by length within a flush of 16
+     * batches pad little (texts of 8-64 tokens: a few per cent), while flushes of 1-4 batches waste 15-40% on padding.
+     */
+    static final int DEFAULT_FLUSH_BATCHES = 16;
 
     @Option(names = "--intra-op-threads", defaultValue = "2", paramLabel = "N",
             description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
@@ -12,4 +24,16 @@ final class BenchWorkloadOptions {
     @Option(names = "--lengths", defaultValue = "8-64", paramLabel = "MIN-MAX",
             description = "Token lengths of the texts, drawn uniformly (default: ${DEFAULT-VALUE})")
     String lengths;
+
+    /**
+     * Texts for about {@value #AUTO_SECONDS} s per pass of ONNX Runtime alone at {@code batchSize}, timed on a sample
+     * of {@value InferenceBench#MIN_AUTO_RECORDS} texts.
+     */
+    int autoRecords(CommandLine commandLine, Path modelDirectory, ModelTask task, int batchSize) throws Exception {
+        List<String> sample = BenchTexts.forModel(commandLine, modelDirectory, task, lengths,
+                InferenceBench.MIN_AUTO_RECORDS);
+        int records = InferenceBench.autoRecords(modelDirectory, intraOpThreads, sample, batchSize, AUTO_SECONDS);
+        System.out.printf("--records %d (about %d s of ONNX Runtime alone per pass)%n", records, AUTO_SECONDS);
+        return records;
+    }
 }

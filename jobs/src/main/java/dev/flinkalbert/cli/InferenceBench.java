@@ -32,13 +32,19 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
  */
 final class InferenceBench implements AutoCloseable {
 
+    /** Fewest texts {@link #autoRecords} picks. */
+    static final int MIN_AUTO_RECORDS = 256;
+    /** Most texts {@link #autoRecords} picks. */
+    static final int MAX_AUTO_RECORDS = 32_768;
+
     private final AlbertTask<Object> task;
     private final AlbertModel model;
     private final List<String> texts;
     private final List<EncodedRow> rows;
     private final Set<String> outputs;
+    private BenchCluster cluster;
 
-    InferenceBench(Path modelDirectory, int intraOpThreads, List<String> texts) {
+    InferenceBench(Path modelDirectory, int intraOpThreads, List<String> texts) throws Exception {
         SessionSettings settings = new SessionSettings(SessionSettings.DEFAULT_DEVICE, intraOpThreads,
                 SessionSettings.DEFAULT_INTER_OP_THREADS, SessionSettings.DEFAULT_OPTIMIZATION_LEVEL);
         this.model = AlbertModel.builder().modelDirectory(modelDirectory).sessionSettings(settings).build();
@@ -55,6 +61,29 @@ final class InferenceBench implements AutoCloseable {
             Encoding e = model.tokenizer().encode(text, model.maxLength());
             rows.add(new EncodedRow(e.ids(), e.typeIds()));
         }
+    }
+
+    /**
+     * How many texts make a pass of about {@code seconds} of ONNX Runtime alone at {@code batchSize}, judged by
+     * timing the {@code sample} (after a warm-up pass), between {@value #MIN_AUTO_RECORDS} and
+     * {@value #MAX_AUTO_RECORDS}. Short passes measure the machine's noise rather than the code: the tiny model runs
+     * thousands of records a second, albert-base a few dozen.
+     */
+    static int autoRecords(Path modelDirectory, int intraOpThreads, List<String> sample, int batchSize,
+            double seconds) throws Exception {
+        try (InferenceBench probe = new InferenceBench(modelDirectory, intraOpThreads, sample)) {
+            probe.raw(batchSize);
+            double recordsPerSecond = sample.size() / probe.raw(batchSize);
+            return (int) Math.max(MIN_AUTO_RECORDS, Math.min(MAX_AUTO_RECORDS, Math.round(recordsPerSecond * seconds)));
+        }
+    }
+
+    /** The MiniCluster every benchmark job of this process runs on, started on first use. */
+    BenchCluster cluster() throws Exception {
+        if (cluster == null) {
+            cluster = new BenchCluster();
+        }
+        return cluster;
     }
 
     AlbertModel model() {
@@ -118,21 +147,26 @@ final class InferenceBench implements AutoCloseable {
 
     private double timedJob(java.util.function.Function<DataStream<TextInput>, DataStream<Object>> stage)
             throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        env.setParallelism(1);
+        StreamExecutionEnvironment env = BenchCluster.environment();
         env.getConfig().enableObjectReuse(); // the chain passes references; nothing here mutates a record
         List<TextInput> inputs = texts.stream().map(TextInput::of).toList();
         DataStream<TextInput> source = env.fromData(inputs, TypeInformation.of(TextInput.class))
                 .map(new Span.First<>()).name("span-start");
         stage.apply(source).map(new Span.Last<>()).name("span-end").sinkTo(new DiscardingSink<>());
         Span.reset();
-        env.execute("bench");
+        cluster().execute(env);
         return Span.seconds();
     }
 
     @Override
-    public void close() {
-        model.close();
+    public void close() throws Exception {
+        try {
+            if (cluster != null) {
+                cluster.close();
+            }
+        } finally {
+            model.close();
+        }
     }
 
     /** First record in, last result out (the MiniCluster runs in this JVM). */
@@ -162,7 +196,7 @@ final class InferenceBench implements AutoCloseable {
         static final class Last<T> implements MapFunction<T, T> {
             @Override
             public T map(T value) {
-                last = System.nanoTime();
+                        last = System.nanoTime();
                 return value;
             }
         }
@@ -170,7 +204,12 @@ final class InferenceBench implements AutoCloseable {
 
     /** What most people write: one engine call per record. */
     private static final class PerRecord extends RichMapFunction<TextInput, Object> {
-        private final AlbertTask<Object> task;
+        /** Fewest texts {@link #autoRecords} picks. */
+    static final int MIN_AUTO_RECORDS = 256;
+    /** Most texts {@link #autoRecords} picks. */
+    static final int MAX_AUTO_RECORDS = 32_768;
+
+    private final AlbertTask<Object> task;
         private transient BatchProcessor<TextInput, Object> processor;
 
         PerRecord(AlbertTask<Object> task) {
