@@ -3,6 +3,7 @@ package dev.flinkalbert.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,14 +20,14 @@ final class BenchFigures {
         return JSON.createObjectNode().put("benchmark", benchmark);
     }
 
-    /** Writes the figures to {@code jsonOut} (its folders made) and says where. */
-    static void write(ObjectNode root, Path jsonOut) throws IOException {
+    /** Writes the figures to {@code jsonOut} (its folders made) and says where on {@code out}. */
+    static void write(ObjectNode root, Path jsonOut, PrintWriter out) throws IOException {
         Path parent = jsonOut.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         JSON.writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), root);
-        System.out.println("figures written to " + jsonOut);
+        out.println("figures written to " + jsonOut);
     }
 
     static double median(double[] values) {

@@ -3,8 +3,10 @@ package dev.flinkalbert.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -48,7 +50,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
             description = "Batch sizes (default: ${DEFAULT-VALUE})")
     List<Integer> batchSizes;
 
-    @Option(names = "--repeats", defaultValue = "3", paramLabel = "N",
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N",
             description = "Timed passes per variant; the median counts (default: ${DEFAULT-VALUE})")
     int repeats;
 
@@ -66,6 +68,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         if (repeats < 1 || (records != null && records < 1) || flushBatches < 1
                 || batchSizes.stream().anyMatch(b -> b < 1)) {
             throw new ParameterException(spec.commandLine(), "--repeats, --records, --flush-batches and --batch-sizes must be >= 1");
@@ -75,7 +78,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
                 : workload.autoRecords(spec.commandLine(), modelDirectory, null, largest);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
         try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts)) {
-            System.out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
+            out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
                     + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, workload.lengths,
                     bench.meanTokens(), workload.intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
             int n = batchSizes.size();
@@ -103,18 +106,18 @@ public final class BenchInferenceCommand implements Callable<Integer> {
             for (int i = 0; i < n; i++) {
                 raw[i] = records / BenchFigures.median(rawSeconds[i]);
                 operator[i] = records / BenchFigures.median(operatorSeconds[i]);
-                System.out.printf("batch %3d:  raw %,10.1f rec/s   operator %,10.1f rec/s   operator/raw %.2f%n",
+                out.printf("batch %3d:  raw %,10.1f rec/s   operator %,10.1f rec/s   operator/raw %.2f%n",
                         batchSizes.get(i), raw[i], operator[i], operator[i] / raw[i]);
             }
             double naive = records / BenchFigures.median(naiveSeconds);
-            System.out.printf("per-record map: %,10.1f rec/s%n", naive);
+            out.printf("per-record map: %,10.1f rec/s%n", naive);
             int best = 0;
             for (int i = 1; i < n; i++) {
                 best = operator[i] > operator[best] ? i : best;
             }
-            System.out.printf("best operator batch size: %d%n", batchSizes.get(best));
-            System.out.printf("operator/raw: %.2f%n", operator[best] / raw[best]);
-            System.out.printf("operator/naive: %.2f%n", operator[best] / naive);
+            out.printf("best operator batch size: %d%n", batchSizes.get(best));
+            out.printf(Locale.ROOT, "operator/raw: %.2f%n", operator[best] / raw[best]);
+            out.printf(Locale.ROOT, "operator/naive: %.2f%n", operator[best] / naive);
             writeJson(bench, records, raw, operator, naive, best);
         }
         return 0;
@@ -142,6 +145,6 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         root.put("operator_over_raw", operator[best] / raw[best]);
         root.put("operator_over_naive", operator[best] / naive);
         root.put("available_processors", Runtime.getRuntime().availableProcessors());
-        BenchFigures.write(root, jsonOut);
+        BenchFigures.write(root, jsonOut, spec.commandLine().getOut());
     }
 }

@@ -14,11 +14,13 @@ import dev.flinkalbert.flink.MicroBatching;
 import dev.flinkalbert.serde.KafkaRecordFormat;
 import dev.flinkalbert.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -91,15 +93,16 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             description = "The job's linger (default: ${DEFAULT-VALUE})")
     long lingerMillis;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", paramLabel = "MS",
-            description = "Checkpoints commit the results (default: ${DEFAULT-VALUE})")
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", paramLabel = "MS",
+            description = "Checkpoints commit the results; each one also flushes the operator, so short intervals"
+                    + " mean small batches (default: ${DEFAULT-VALUE}, the jobs' default)")
     long checkpointMillis;
 
     @Option(names = "--rate", paramLabel = "EVENTS/S",
             description = "Input rate of the latency run (default: half the measured throughput)")
     Double rate;
 
-    @Option(names = "--repeats", defaultValue = "3", paramLabel = "N",
+    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N",
             description = "Timed throughput runs; the median counts (default: ${DEFAULT-VALUE})")
     int repeats;
 
@@ -112,6 +115,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
         if (repeats < 1 || (records != null && records < 1) || batchSize < 1 || flushBatches < 1) {
             throw new ParameterException(spec.commandLine(),
                     "--repeats, --records, --batch-size and --flush-batches must be >= 1");
@@ -123,7 +127,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                 records);
         try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts);
                 EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
-            System.out.printf("model %s, %d texts of %s tokens (mean %.1f), %d intra-op threads, batch %d, flushes of"
+            out.printf("model %s, %d texts of %s tokens (mean %.1f), %d intra-op threads, batch %d, flushes of"
                     + " %d batches, checkpoints every %d ms, %d repeats%n", modelDirectory, records, workload.lengths,
                     bench.meanTokens(), workload.intraOpThreads, batchSize, flushBatches, checkpointMillis, repeats);
             cluster = bench.cluster();
@@ -142,17 +146,17 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             }
             double raw = records / BenchFigures.median(rawSeconds);
             double pipeline = records / BenchFigures.median(pipelineSeconds);
-            System.out.printf("raw (ONNX Runtime alone, batch %d): %,10.1f rec/s%n", batchSize, raw);
-            System.out.printf("pipeline (Kafka → job → Kafka):    %,10.1f rec/s%n", pipeline);
+            out.printf("raw (ONNX Runtime alone, batch %d): %,10.1f rec/s%n", batchSize, raw);
+            out.printf("pipeline (Kafka → job → Kafka):    %,10.1f rec/s%n", pipeline);
 
             double inputRate = rate != null ? rate : pipeline / 2;
             long[][] latencies = latencyRun(broker, texts, inputRate);
             long[] inJob = latencies[0];
             long[] committed = latencies[1];
-            System.out.printf("latency at %.1f events/s: in job p50 %d ms, p99 %d ms; committed p50 %d ms, p99 %d ms%n",
+            out.printf("latency at %.1f events/s: in job p50 %d ms, p99 %d ms; committed p50 %d ms, p99 %d ms%n",
                     inputRate, percentile(inJob, 50), percentile(inJob, 99), percentile(committed, 50),
                     percentile(committed, 99));
-            System.out.printf("pipeline/raw: %.2f%n", pipeline / raw);
+            out.printf(Locale.ROOT, "pipeline/raw: %.2f%n", pipeline / raw);
 
             ObjectNode root = BenchFigures.root("pipeline");
             root.put("model_dir", modelDirectory.toString());
@@ -172,7 +176,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             root.put("latency_in_job_p99_ms", percentile(inJob, 99));
             root.put("latency_committed_p50_ms", percentile(committed, 50));
             root.put("latency_committed_p99_ms", percentile(committed, 99));
-            BenchFigures.write(root, jsonOut);
+            BenchFigures.write(root, jsonOut, spec.commandLine().getOut());
         }
         return 0;
     }

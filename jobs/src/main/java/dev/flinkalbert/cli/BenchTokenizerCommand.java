@@ -7,12 +7,14 @@ import dev.flinkalbert.tokenizer.AlbertTokenizer;
 import dev.flinkalbert.tokenizer.Encoding;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,6 +67,7 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
         if (repeats < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--repeats must be >= 1");
         }
@@ -97,12 +100,12 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
             double oursTps = texts.size() / BenchFigures.median(oursSeconds);
             double rustTps = texts.size() / BenchFigures.median(rustSeconds);
             double ratio = oursTps / rustTps;
-            System.out.printf("texts: %d (%d UTF-8 bytes, %.1f bytes/text), %d repeats after %d warm-up passes, 1 thread%n",
+            out.printf("texts: %d (%d UTF-8 bytes, %.1f bytes/text), %d repeats after %d warm-up passes, 1 thread%n",
                     texts.size(), bytes, (double) bytes / texts.size(), repeats, warmup);
-            System.out.printf("ids equal on %d of %d texts%n", agree, texts.size());
-            System.out.printf("ours (flink-albert):        %,10.0f texts/s  %6.2f MB/s%n", oursTps, oursTps * bytes / texts.size() / 1e6);
-            System.out.printf("rust (HF tokenizers, DJL):  %,10.0f texts/s  %6.2f MB/s%n", rustTps, rustTps * bytes / texts.size() / 1e6);
-            System.out.printf("ratio: %.2f%n", ratio);
+            out.printf("ids equal on %d of %d texts%n", agree, texts.size());
+            out.printf("ours (flink-albert):        %,10.0f texts/s  %6.2f MB/s%n", oursTps, oursTps * bytes / texts.size() / 1e6);
+            out.printf("rust (HF tokenizers, DJL):  %,10.0f texts/s  %6.2f MB/s%n", rustTps, rustTps * bytes / texts.size() / 1e6);
+            out.printf(Locale.ROOT, "ratio: %.2f%n", ratio);
             writeJson(texts.size(), bytes, agree, oursSeconds, rustSeconds, oursTps, rustTps, ratio);
         }
         return sink == 42 ? 1 : 0;
@@ -151,7 +154,7 @@ public final class BenchTokenizerCommand implements Callable<Integer> {
         root.put("ratio", ratio);
         root.put("java", System.getProperty("java.version"));
         root.put("available_processors", Runtime.getRuntime().availableProcessors());
-        BenchFigures.write(root, jsonOut);
+        BenchFigures.write(root, jsonOut, spec.commandLine().getOut());
     }
 
     static List<String> readTexts(Path file) throws IOException {

@@ -196,7 +196,7 @@ final class InferenceBench implements AutoCloseable {
         static final class Last<T> implements MapFunction<T, T> {
             @Override
             public T map(T value) {
-                        last = System.nanoTime();
+                last = System.nanoTime();
                 return value;
             }
         }
@@ -204,12 +204,7 @@ final class InferenceBench implements AutoCloseable {
 
     /** What most people write: one engine call per record. */
     private static final class PerRecord extends RichMapFunction<TextInput, Object> {
-        /** Fewest texts {@link #autoRecords} picks. */
-    static final int MIN_AUTO_RECORDS = 256;
-    /** Most texts {@link #autoRecords} picks. */
-    static final int MAX_AUTO_RECORDS = 32_768;
-
-    private final AlbertTask<Object> task;
+        private final AlbertTask<Object> task;
         private transient BatchProcessor<TextInput, Object> processor;
 
         PerRecord(AlbertTask<Object> task) {
