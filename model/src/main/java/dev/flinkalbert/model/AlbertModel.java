@@ -426,6 +426,7 @@ public final class AlbertModel implements AutoCloseable {
         computeManager = manager.newSubManager();
         for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray copy = e.getValue().toType(precision.dataType(), true);
+            ai.djl.ndarray.NDScope.unregister(copy); // lives until the next refresh, not to the end of a caller's scope
             copy.attach(computeManager);
             copy.setRequiresGradient(trainable);
             computeCopies.put(e.getKey(), copy);
