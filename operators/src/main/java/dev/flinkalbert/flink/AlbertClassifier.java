@@ -21,9 +21,10 @@ import java.util.List;
  * SingleOutputStreamOperator<ClassificationResult> results = AlbertClassifier.builder()
  *         .modelDirectory(Path.of("/models/sentiment"))  // model.onnx, config.json, spiece.model
  *         .topK(3)                                       // scores of the 3 best labels (default all)
- *         .maxBatchSize(32)                              // flush at 32 events,
+ *         .maxBatchSize(32)                              // ONNX Runtime calls of up to 32 events,
+ *         .flushBatches(4)                               // flushed 4 calls' worth at a time, sorted by length,
  *         .maxLinger(Duration.ofMillis(20))              // or 20 ms after the first,
- *         .tokenBudget(4096)                             // or at about 4096 tokens
+ *         .tokenBudget(4096)                             // calls of at most about 4096 tokens
  *         .intraOpThreads(1)
  *         .build()
  *         .apply(events);

@@ -111,8 +111,11 @@ public abstract class AlbertTransform<P> implements Serializable {
      */
     public abstract static class Builder<B extends Builder<B, T>, T> {
 
-        /** Default {@link #flushBatches}: each flush is one ONNX Runtime call. */
-        public static final int DEFAULT_FLUSH_BATCHES = 1;
+        /**
+         * Default {@link #flushBatches}: a flush holds up to four calls' worth, so that sorting by length has
+         * something to sort (one call's worth in arrival order pads every row to the longest of 32 random lengths).
+         */
+        public static final int DEFAULT_FLUSH_BATCHES = 4;
 
         private ModelLocation location;
         private String device = SessionSettings.DEFAULT_DEVICE;
