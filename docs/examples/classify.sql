@@ -1,11 +1,11 @@
 -- ./albert sql docs/examples/classify.sql        (from the repository root)
--- Classifies a few reviews with the tiny test classifier of the shared fixtures.
+-- Classifies a few reviews with the tiny test classifier in testdata/ (run from the repository root).
 CREATE MODEL sentiment
   INPUT (text STRING)
   OUTPUT (label STRING, score FLOAT, scores MAP<STRING, FLOAT>, error STRING)
   WITH (
     'provider' = 'albert',
-    'model-directory' = '../shared/fixtures/hf-albert-tiny/seqcls'
+    'model-directory' = 'testdata/hf-albert-tiny/seqcls'
   );
 
 CREATE TEMPORARY VIEW reviews AS

@@ -4,7 +4,7 @@ CREATE MODEL embedder
   OUTPUT (embedding ARRAY<FLOAT>)
   WITH (
     'provider' = 'albert',
-    'model-directory' = '../shared/fixtures/hf-albert-tiny/base',
+    'model-directory' = 'testdata/hf-albert-tiny/base',
     'pooling' = 'mean',
     'normalize' = 'true'
   );
@@ -14,7 +14,7 @@ CREATE MODEL reader
   OUTPUT (answer STRING, score DOUBLE, answer_start INT, answer_end INT)
   WITH (
     'provider' = 'albert',
-    'model-directory' = '../shared/fixtures/hf-albert-tiny/qa',
+    'model-directory' = 'testdata/hf-albert-tiny/qa',
     'top-k' = '2'                       -- two rows per question
   );
 

@@ -37,7 +37,7 @@ CREATE MODEL sentiment
   OUTPUT (label STRING, score FLOAT, scores MAP<STRING, FLOAT>, error STRING)
   WITH (
     'provider' = 'albert',
-    'model-directory' = '../shared/fixtures/hf-albert-tiny/seqcls',
+    'model-directory' = 'testdata/hf-albert-tiny/seqcls',
     'batch.size' = '64'
   );
 

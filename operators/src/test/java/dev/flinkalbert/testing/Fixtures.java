@@ -1,7 +1,5 @@
 package dev.flinkalbert.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -14,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where the shared reference fixtures live ({@code ../shared/fixtures} beside the repository, made with Hugging
- * Face {@code transformers} and SentencePiece), and how their JSON records are read. Tests that need them call
- * {@link #require(String)}, which skips the test with a clear message when the folder is absent instead of failing.
+ * Where the reference fixtures live ({@code testdata/} at the repository root, made with Hugging Face
+ * {@code transformers} and SentencePiece; {@code testdata/README.md} says how), and how their JSON records are read.
+ * Tests that need one call {@link #require(String)}, which fails the test, naming the path, when it is absent: a
+ * parity test that skips itself proves nothing.
  */
 public final class Fixtures {
 
@@ -24,27 +23,26 @@ public final class Fixtures {
 
     private Fixtures() {}
 
-    /** The fixtures folder: the {@code flinkalbert.fixtures} system property (set by Surefire), else found upwards. */
+    /**
+     * The fixtures folder: the {@code flinkalbert.fixtures} system property (Surefire sets it to the repository's
+     * {@code testdata}), else {@code testdata} in the repository root, found upwards from the working directory.
+     */
     public static Path root() {
         String configured = System.getProperty("flinkalbert.fixtures");
         if (configured != null && !configured.isBlank()) {
             return Paths.get(configured).toAbsolutePath().normalize();
         }
-        Path dir = Paths.get("").toAbsolutePath();
-        for (Path p = dir; p != null; p = p.getParent()) {
-            Path candidate = p.resolveSibling("shared").resolve("fixtures");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return dir.resolve("../shared/fixtures").normalize();
+        return repositoryRoot().resolve("testdata");
     }
 
-    /** A path under the fixtures folder; skips the calling test when it does not exist. */
+    /** A path under the fixtures folder; fails the calling test, saying what to do, when it does not exist. */
     public static Path require(String relative) {
         Path p = root().resolve(relative);
-        assumeTrue(Files.exists(p), () -> "skipped: shared fixture " + p
-                + " is absent (tests read ../shared/fixtures beside the repository root)");
+        if (!Files.exists(p)) {
+            throw new AssertionError("missing test fixture " + p + ": the tests read the files committed under "
+                    + "testdata/ (see testdata/README.md); restore them with 'git checkout -- testdata', or point "
+                    + "-Dflinkalbert.fixtures at a folder that holds " + relative);
+        }
         return p;
     }
 

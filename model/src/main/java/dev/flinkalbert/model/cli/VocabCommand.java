@@ -27,15 +27,17 @@ final class VocabCommand implements Callable<Integer> {
     @Option(names = "--vocab-size", defaultValue = "8000", description = "At most this many pieces. Default: ${DEFAULT-VALUE}.")
     int vocabSize;
     @Option(names = "--out", required = true, paramLabel = "DIR") Path out;
+    @Option(names = "--spm-train", paramLabel = "FILE", description = "The spm_train program. Default: the one on the PATH.")
+    Path spmTrain;
     @Mixin DataOptions data;
 
     @Override
     public Integer call() throws Exception {
-        Path spm = findOnPath(SPM_TRAIN);
-        if (spm == null) {
-            throw new IllegalStateException(SPM_TRAIN + " is not on the PATH: install SentencePiece's tools "
-                    + "(Debian/Ubuntu: apt-get install sentencepiece; macOS: brew install sentencepiece), "
-                    + "or reuse an existing spiece.model with --vocab");
+        Path spm = spmTrain != null ? spmTrain : findOnPath(SPM_TRAIN, System.getenv("PATH"));
+        if (spm == null || !Files.isExecutable(spm)) {
+            throw new IllegalStateException((spm == null ? SPM_TRAIN + " is not on the PATH" : spm + " is not an "
+                    + "executable program") + ": install SentencePiece's tools (Debian/Ubuntu: apt-get install "
+                    + "sentencepiece; macOS: brew install sentencepiece), or reuse an existing spiece.model with --vocab");
         }
         List<String> documents = new ArrayList<>(PretrainingCorpus.readTextFiles(texts));
         for (String name : corpora) {
@@ -66,8 +68,8 @@ final class VocabCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Path findOnPath(String program) {
-        String path = System.getenv("PATH");
+    /** {@code program} in the first folder of {@code path} (a PATH value) that holds it executable; else null. */
+    static Path findOnPath(String program, String path) {
         if (path == null) {
             return null;
         }

@@ -2,7 +2,8 @@ package dev.flinkalbert.model.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.flinkalbert.model.pretraining.PretrainingCorpus;
 import dev.flinkalbert.model.pretraining.Vocabulary;
@@ -21,8 +22,8 @@ class VocabCommandTest {
 
     @Test
     void trainsAnAlbertVocabularyWithSpmTrain(@TempDir Path dir) throws Exception {
-        assumeTrue(VocabCommand.findOnPath(VocabCommand.SPM_TRAIN) != null,
-                "skipped: spm_train is not on the PATH (apt-get install sentencepiece)");
+        assertNotNull(VocabCommand.findOnPath(VocabCommand.SPM_TRAIN, System.getenv("PATH")),
+                "spm_train is not on the PATH: install SentencePiece's tools (apt-get install sentencepiece)");
         List<String> lines = new ArrayList<>();
         String[] words = {"whale", "ship", "sea", "captain", "harpoon", "boat", "crew", "storm", "island", "night"};
         for (int i = 0; i < 400; i++) {
@@ -50,12 +51,15 @@ class VocabCommandTest {
         assertEquals("\u2581the\u2581whale\u2581saw\u2581the\u2581ship.", joined.toString().replace("\u2581.", "."));
     }
 
+    /** The absent tool, wherever the tests run: a PATH without it, and an --spm-train that does not exist. */
     @Test
-    void saysHowToInstallSpmTrainWhenAbsent(@TempDir Path dir) {
-        assumeTrue(VocabCommand.findOnPath(VocabCommand.SPM_TRAIN) == null, "skipped: spm_train is installed here");
+    void saysHowToInstallSpmTrainWhenAbsent(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectory(dir.resolve("bin"));
+        assertNull(VocabCommand.findOnPath(VocabCommand.SPM_TRAIN, empty.toString()));
         StringWriter err = new StringWriter();
         assertEquals(1, TrainCli.commandLine().setErr(new PrintWriter(err)).execute("vocab", "--text", "x.txt",
-                "--out", dir.toString()));
+                "--spm-train", empty.resolve("spm_train").toString(), "--out", dir.resolve("out").toString()));
+        assertTrue(err.toString().contains("is not an executable program"), err.toString());
         assertTrue(err.toString().contains("apt-get install sentencepiece"), err.toString());
     }
 }
