@@ -40,10 +40,10 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
     private final int maxLength;
     private final int stride;
 
-    private Answerer(Builder b) {
+    private Answerer(Builder b, QuestionAnsweringDecoder decoder) {
+        // the lease comes last: nothing after it throws
         super(b.model, Set.of(ModelContract.START_LOGITS, ModelContract.END_LOGITS), b.maxBatchSize, b.tokenBudget);
-        this.decoder = new QuestionAnsweringDecoder(b.topK, b.maxAnswerLength, b.handleImpossibleAnswer,
-                tokenizer.clsId());
+        this.decoder = decoder;
         this.maxLength = b.maxLength;
         this.stride = b.stride;
     }
@@ -125,7 +125,8 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
                 throw new IllegalArgumentException("topK and maxAnswerLength must be at least 1, got " + topK
                         + " and " + maxAnswerLength);
             }
-            return new Answerer(this);
+            return new Answerer(this, new QuestionAnsweringDecoder(topK, maxAnswerLength, handleImpossibleAnswer,
+                    model.tokenizer().clsId()));
         }
     }
 }
