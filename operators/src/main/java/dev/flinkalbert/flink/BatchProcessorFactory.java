@@ -18,8 +18,8 @@ public interface BatchProcessorFactory<IN, OUT> extends Serializable {
 
     /**
      * Creates the processor with the job's distributed-cache files at hand, for a model shipped with the job
-     * ({@link ModelLocation#resolve}). The per-subtask operator calls this one; the shared per-TaskManager batcher
-     * calls {@link #create()}, as Flink's async functions have no distributed cache. By default it ignores the files.
+     * ({@link ModelLocation#resolve}). The per-subtask operator and the shared per-TaskManager batcher both call this
+     * one (the latter with the files of the subtask that creates it). By default it ignores the files.
      */
     default BatchProcessor<IN, OUT> create(DistributedCache jobFiles) throws Exception {
         return create();

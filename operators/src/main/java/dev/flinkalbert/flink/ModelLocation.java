@@ -165,8 +165,8 @@ public final class ModelLocation implements Serializable {
         if (shipped) {
             if (jobFiles == null) {
                 throw new IllegalStateException("The model directory " + directory + " is shipped with the job, but"
-                        + " this operator has no distributed cache (Flink's async functions, as in the shared"
-                        + " per-TaskManager batching, have none): use a local model location there");
+                        + " it was opened without the job's distributed cache: create the processor with"
+                        + " create(getRuntimeContext().getDistributedCache()), or use a local model location");
             }
             File cached;
             try {
