@@ -5,6 +5,7 @@ import dev.flinkalbert.avro.FailureStage;
 import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.flink.DeadLetterBuilder;
 import dev.flinkalbert.flink.MicroBatching;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * bytes and where it was read, so that it can be inspected and replayed instead of lost. Made by
  * {@link DeadLetterBuilder}, as the ALBERT operators make theirs, so that every stage's dead letters look alike.
  */
+@PublicEvolving
 public final class DeadLetters {
 
     /** The side output on which operators emit their dead letters: the micro-batching operators' own. */

@@ -1,5 +1,6 @@
 package dev.flinkalbert.flink;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.cache.DistributedCache;
 import org.apache.flink.util.function.SerializableFunction;
 
@@ -11,6 +12,7 @@ import java.io.Serializable;
  * thread counts); native resources are made in {@link #create()} and released by {@link BatchProcessor#close()}.
  */
 @FunctionalInterface
+@PublicEvolving
 public interface BatchProcessorFactory<IN, OUT> extends Serializable {
 
     /** Creates the processor; a failure here fails the task at start-up, so say what to fix. */

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The one way every stage makes a {@link DeadLetter}: the Kafka source for records it cannot read, the micro-batching
@@ -35,6 +36,7 @@ import java.util.function.Consumer;
  * DeadLetter failed = DeadLetterBuilder.failure(FailureStage.TOKENIZE, error).event(event).build();
  * }</pre>
  */
+@PublicEvolving
 public final class DeadLetterBuilder {
 
     /** Some exceptions quote their whole input; a dead letter's message stays readable and small. */

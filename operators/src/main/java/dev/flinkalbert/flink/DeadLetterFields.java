@@ -3,6 +3,7 @@ package dev.flinkalbert.flink;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.Serializable;
@@ -20,6 +21,7 @@ import java.nio.ByteBuffer;
  * @param <IN> the record type
  */
 @FunctionalInterface
+@PublicEvolving
 public interface DeadLetterFields<IN> extends Serializable {
 
     /** Copies what is known about {@code record} into {@code builder}. */

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.cache.DistributedCache;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -44,6 +45,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * again where the model is read (once per path per JVM), because a local path may hold another file on a
  * TaskManager than on the client.
  */
+@PublicEvolving
 public final class ModelLocation implements Serializable {
 
     private static final long serialVersionUID = 1L;

@@ -2,6 +2,7 @@ package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.DeadLetter;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
@@ -22,6 +23,7 @@ import java.util.Objects;
  * {@code Either.Left(deadLetter)}; {@link DeadLetterSplitter} turns the lefts into the
  * {@link MicroBatching#DEAD_LETTERS} side output. {@link MicroBatching.Builder#sharedPerTaskManager} wires both.
  */
+@Internal
 public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Either<DeadLetter, OUT>>
         implements ResultTypeQueryable<Either<DeadLetter, OUT>> {
 

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.annotation.Internal;
 
 /**
  * One batcher per JVM (per TaskManager) that many callers feed, so that one accelerator sees full batches even when
@@ -39,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  */
+@Internal
 public final class SharedBatcher<IN, OUT> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedBatcher.class);

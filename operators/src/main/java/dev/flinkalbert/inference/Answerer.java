@@ -4,6 +4,7 @@ import dev.flinkalbert.tokenizer.Encoding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Extractive question answering over contexts of any length, reproducing Hugging Face's
@@ -23,6 +24,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
+@PublicEvolving
 public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answerer.WindowLogits> {
 
     /** The pipeline's {@code max_seq_len}: tokens per window. */

@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.Set;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Sequence classification: labels and scores for texts or text pairs, as Hugging Face's text-classification
@@ -14,6 +15,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
+@PublicEvolving
 public final class Classifier extends SingleSequencePredictor<ClassificationPrediction> {
 
     /** Default number of best classes listed in {@link ClassificationPrediction#top()}. */
