@@ -63,7 +63,11 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
      */
     @Override
     public void setRuntimeContext(RuntimeContext context) {
-        jobFiles = context.getDistributedCache();
+        try {
+            jobFiles = context.getDistributedCache();
+        } catch (UnsupportedOperationException e) {
+            jobFiles = null; // a context without one (a shipped model then fails in open(), naming the fix)
+        }
         super.setRuntimeContext(context);
     }
 
