@@ -48,18 +48,22 @@ final class InferenceBench implements AutoCloseable {
         SessionSettings settings = new SessionSettings(SessionSettings.DEFAULT_DEVICE, intraOpThreads,
                 SessionSettings.DEFAULT_INTER_OP_THREADS, SessionSettings.DEFAULT_OPTIMIZATION_LEVEL);
         this.model = AlbertModel.builder().modelDirectory(modelDirectory).sessionSettings(settings).build();
-        if (model.task() == ModelTask.QUESTION_ANSWERING) {
-            model.close();
-            throw new IllegalArgumentException(modelDirectory + " is a question-answering model: benchmark a"
-                    + " classification or embedding model");
-        }
-        this.task = task(model, settings, AlbertEncoder.DEFAULT_MAX_BATCH_SIZE);
-        this.outputs = model.task() == ModelTask.CLASSIFICATION ? Set.of("logits") : Set.of("last_hidden_state");
-        this.texts = List.copyOf(texts);
-        this.rows = new ArrayList<>(texts.size());
-        for (String text : texts) {
-            Encoding e = model.tokenizer().encode(text, model.maxLength());
-            rows.add(new EncodedRow(e.ids(), e.typeIds()));
+        try {
+            if (model.task() == ModelTask.QUESTION_ANSWERING) {
+                throw new IllegalArgumentException(modelDirectory + " is a question-answering model: benchmark a"
+                        + " classification or embedding model");
+            }
+            this.task = task(model, settings, AlbertEncoder.DEFAULT_MAX_BATCH_SIZE);
+            this.outputs = model.task() == ModelTask.CLASSIFICATION ? Set.of("logits") : Set.of("last_hidden_state");
+            this.texts = List.copyOf(texts);
+            this.rows = new ArrayList<>(texts.size());
+            for (String text : texts) {
+                Encoding e = model.tokenizer().encode(text, model.maxLength());
+                rows.add(new EncodedRow(e.ids(), e.typeIds()));
+            }
+        } catch (RuntimeException | Error e) {
+            model.close(); // no one else will: the caller never gets this bench to close
+            throw e;
         }
     }
 

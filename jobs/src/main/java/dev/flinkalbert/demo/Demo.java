@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.DeadLetter;
@@ -160,6 +161,7 @@ public final class Demo implements AutoCloseable {
         }
     });
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
 
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
@@ -500,10 +502,14 @@ public final class Demo implements AutoCloseable {
         return t.toString();
     }
 
-    /** Stops the producer, cancels the job (ending the MiniCluster) and closes the broker; waits when called again. */
+    /**
+     * Stops the producer, cancels the job (ending the MiniCluster), closes the broker and the model, each in its own
+     * try/finally so that one failing does not keep the others open. Runs once, whichever thread calls first (the
+     * main thread or the shutdown hook); a later call waits for that one to finish.
+     */
     @Override
     public void close() {
-        if (stopping) {
+        if (!closing.compareAndSet(false, true)) {
             awaitClosed();
             return;
         }
@@ -513,36 +519,63 @@ public final class Demo implements AutoCloseable {
             reader.wakeup();
         }
         try {
-            if (producer != null) {
-                producer.close();
-            }
-            if (job != null) {
-                try {
-                    job.cancel().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                    job.getJobExecutionResult().handle((r, e) -> null).get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException | TimeoutException e) {
-                    // already finished or failed: nothing to cancel
-                }
-            }
-            if (cluster != null) {
-                try {
-                    cluster.closeAsync().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException | TimeoutException e) {
-                    out.println("The Flink MiniCluster did not stop cleanly: " + e);
-                }
-            }
-            if (broker != null) {
-                broker.close();
-            }
-            if (model != null) {
-                model.close();
+            SampleProducer producing = producer;
+            if (producing != null) {
+                producing.close();
             }
         } finally {
-            closed.countDown();
+            try {
+                cancelJob();
+            } finally {
+                try {
+                    stopCluster();
+                } finally {
+                    try {
+                        EmbeddedKafkaBroker kafka = broker;
+                        if (kafka != null) {
+                            kafka.close();
+                        }
+                    } finally {
+                        try {
+                            AlbertModel opened = model;
+                            if (opened != null) {
+                                opened.close();
+                            }
+                        } finally {
+                            closed.countDown();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void cancelJob() {
+        JobClient running = job;
+        if (running == null) {
+            return;
+        }
+        try {
+            running.cancel().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            running.getJobExecutionResult().handle((r, e) -> null).get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // already finished or failed: nothing to cancel
+        }
+    }
+
+    private void stopCluster() {
+        MiniCluster running = cluster;
+        if (running == null) {
+            return;
+        }
+        try {
+            running.closeAsync().get(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            out.println("The Flink MiniCluster did not stop cleanly: " + e);
         }
     }
 

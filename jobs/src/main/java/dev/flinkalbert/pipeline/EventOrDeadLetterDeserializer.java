@@ -1,10 +1,12 @@
 package dev.flinkalbert.pipeline;
 
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Objects;
 
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
+import dev.flinkalbert.avro.SourceRecord;
 import dev.flinkalbert.avro.TextEvent;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -18,6 +20,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * Reads each Kafka record's value with the event format and never fails: a record that cannot be read (garbage,
  * another schema, an empty value, a tombstone) becomes a {@link DeadLetter} at {@link FailureStage#DESERIALIZE}
  * with the record's bytes, key and coordinates. An event without {@code event_time} gets the record's timestamp.
+ * Every event read gets its {@code source} (topic, partition, offset, key and value as read), which it carries to the
+ * later stages so that their dead letters carry the same replay fields as a {@code DESERIALIZE} one.
  */
 final class EventOrDeadLetterDeserializer implements KafkaRecordDeserializationSchema<Either<TextEvent, DeadLetter>> {
 
@@ -44,6 +48,14 @@ final class EventOrDeadLetterDeserializer implements KafkaRecordDeserializationS
         if (event.getEventTime() == null && record.timestamp() >= 0) {
             event.setEventTime(Instant.ofEpochMilli(record.timestamp()));
         }
+        // What a dead letter from a later stage needs to be replayed: where the event was read, and its bytes as read.
+        event.setSource(SourceRecord.newBuilder()
+                .setTopic(record.topic())
+                .setPartition(record.partition())
+                .setOffset(record.offset())
+                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key()))
+                .setValue(ByteBuffer.wrap(record.value()))
+                .build());
         out.collect(Either.Left(event));
     }
 

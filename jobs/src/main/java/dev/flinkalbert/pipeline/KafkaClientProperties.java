@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Kafka client settings for a pipeline's consumer and producers, read from one properties file in Kafka's own
@@ -29,6 +30,7 @@ import java.util.TreeMap;
  * <p>Keys without a prefix go to the consumer and the producers alike; {@value #CONSUMER_PREFIX} and
  * {@value #PRODUCER_PREFIX} keys go to one side only, with the prefix removed, and win over an unprefixed key.
  */
+@PublicEvolving
 public final class KafkaClientProperties implements Serializable {
 
     public static final String CONSUMER_PREFIX = "consumer.";

@@ -10,6 +10,7 @@ import java.util.Properties;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.TextEvent;
 import org.apache.avro.generic.IndexedRecord;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
@@ -91,6 +92,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *
  * @param <OUT> the result type
  */
+@PublicEvolving
 public final class KafkaPipeline<OUT> {
 
     public static final DeliveryGuarantee DEFAULT_DELIVERY_GUARANTEE = DeliveryGuarantee.EXACTLY_ONCE;

@@ -4,6 +4,7 @@ import java.io.Serializable;
 
 import dev.flinkalbert.avro.FailureStage;
 import dev.flinkalbert.avro.TextEvent;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.util.function.SerializableFunction;
@@ -33,6 +34,7 @@ import org.apache.flink.util.function.SerializableFunction;
  * @param <OUT> the result type, written to the result topic
  */
 @FunctionalInterface
+@PublicEvolving
 public interface PipelineStage<OUT> extends Serializable {
 
     /** Turns events into results; failed records go to the returned dead-letter stream. */

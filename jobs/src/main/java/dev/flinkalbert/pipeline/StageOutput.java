@@ -3,6 +3,7 @@ package dev.flinkalbert.pipeline;
 import java.util.Objects;
 
 import dev.flinkalbert.avro.DeadLetter;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
@@ -14,6 +15,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  *     {@link DeadLetters#OUTPUT_TAG} side output
  * @param <OUT> the result type
  */
+@PublicEvolving
 public record StageOutput<OUT>(DataStream<OUT> results, DataStream<DeadLetter> deadLetters) {
 
     public StageOutput {

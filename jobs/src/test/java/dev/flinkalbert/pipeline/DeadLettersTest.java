@@ -63,8 +63,8 @@ class DeadLettersTest {
         assertEquals("e1", deadLetter.getId());
         assertEquals(FailureStage.TOKENIZE, deadLetter.getStage());
         // Avro binary by hand: id "e1" (zigzag length 2 = 0x04), text union branch 1 (0x02) + "hi",
-        // text_pair/question/context null (branch 0), attributes empty map (0), event_time null (0).
-        byte[] expected = {0x04, 'e', '1', 0x02, 0x04, 'h', 'i', 0, 0, 0, 0, 0};
+        // text_pair/question/context null (branch 0), attributes empty map (0), event_time null (0), source null (0).
+        byte[] expected = {0x04, 'e', '1', 0x02, 0x04, 'h', 'i', 0, 0, 0, 0, 0, 0};
         byte[] original = new byte[deadLetter.getOriginal().remaining()];
         deadLetter.getOriginal().duplicate().get(original);
         assertArrayEquals(expected, original);

@@ -7,6 +7,7 @@ import dev.flinkalbert.inference.AnswerPrediction;
 import dev.flinkalbert.inference.Answerer;
 import dev.flinkalbert.inference.TextInput;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -39,6 +40,7 @@ import java.util.List;
  * -1 when there is none). An event (or one question of it) that cannot be answered, such as one without question
  * or context, goes to the dead-letter side output with the event's Avro bytes; the job goes on.
  */
+@PublicEvolving
 public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
 
     private static final long serialVersionUID = 1L;

@@ -6,6 +6,7 @@ import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.inference.ClassificationPrediction;
 import dev.flinkalbert.inference.TextInput;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -38,6 +39,7 @@ import java.util.List;
  * BatchProcessorFactory.ResultFunction, org.apache.flink.api.common.typeinfo.TypeInformation, DeadLetterFields)}.
  * With {@link Builder#sharedPerTaskManager} all subtasks of a TaskManager share one batcher.
  */
+@PublicEvolving
 public final class AlbertClassifier extends AlbertTransform<ClassificationPrediction> {
 
     private static final long serialVersionUID = 1L;

@@ -7,6 +7,7 @@ import dev.flinkalbert.inference.Embedding;
 import dev.flinkalbert.inference.Pooling;
 import dev.flinkalbert.inference.TextInput;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -35,6 +36,7 @@ import java.util.Objects;
  * attributes and event time, the pooling, and the model's id and version. An event that cannot be embedded goes to
  * the dead-letter side output with its Avro bytes; the job goes on.
  */
+@PublicEvolving
 public final class AlbertEmbedder extends AlbertTransform<Embedding> {
 
     private static final long serialVersionUID = 1L;

@@ -15,6 +15,7 @@ import dev.flinkalbert.inference.SessionSettings;
 import dev.flinkalbert.inference.TextInput;
 
 import java.nio.file.Path;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.cache.DistributedCache;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,7 @@ import java.util.Objects;
  * @param <OUT> the engine's result of one input: {@link ClassificationPrediction}, {@link Embedding} or
  *     {@link AnswerPrediction}
  */
+@PublicEvolving
 public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, OUT> {
 
     private static final long serialVersionUID = 1L;

@@ -5,6 +5,7 @@ import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.SessionSettings;
 import dev.flinkalbert.inference.TextInput;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -21,6 +22,7 @@ import java.util.Objects;
  *
  * @param <P> the engine's result of one input
  */
+@PublicEvolving
 public abstract class AlbertTransform<P> implements Serializable {
 
     private static final long serialVersionUID = 1L;

@@ -1,9 +1,12 @@
 package dev.flinkalbert.flink;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * What the batching code reports, independent of any metric system ({@link FlinkBatchMetrics} maps it to a Flink
  * metric group). Calls come from the thread that runs the processor.
  */
+@Internal
 public interface BatchMetrics {
 
     /** Reports nothing. */

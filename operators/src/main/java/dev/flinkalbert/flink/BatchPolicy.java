@@ -3,6 +3,7 @@ package dev.flinkalbert.flink;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import org.apache.flink.annotation.Internal;
 
 /**
  * When a batch is flushed: at {@link #maxRecords()} records, {@link #maxLinger()} after its first record was
@@ -10,6 +11,7 @@ import java.util.Objects;
  * (a record costing more than the budget on its own forms a batch alone). The operator also flushes before each
  * checkpoint barrier, before forwarding a watermark and at end of input.
  */
+@Internal
 public final class BatchPolicy implements Serializable {
 
     private static final long serialVersionUID = 1L;

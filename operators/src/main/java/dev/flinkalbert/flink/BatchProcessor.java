@@ -5,6 +5,7 @@ import dev.flinkalbert.inference.InferenceException;
 import dev.flinkalbert.inference.Outcome;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The work done on one flushed batch: tokenize and run a model, or anything else that is cheaper per record when
@@ -23,6 +24,7 @@ import java.util.List;
  * @param <OUT> the result type
  */
 @SuppressWarnings("try") // close() may throw any exception, as native resources' close() do
+@PublicEvolving
 public interface BatchProcessor<IN, OUT> extends AutoCloseable {
 
     /**

@@ -1,5 +1,6 @@
 package dev.flinkalbert.flink;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.cache.DistributedCache;
 import org.apache.flink.util.function.SerializableFunction;
 
@@ -11,6 +12,7 @@ import java.io.Serializable;
  * thread counts); native resources are made in {@link #create()} and released by {@link BatchProcessor#close()}.
  */
 @FunctionalInterface
+@PublicEvolving
 public interface BatchProcessorFactory<IN, OUT> extends Serializable {
 
     /** Creates the processor; a failure here fails the task at start-up, so say what to fix. */
@@ -18,8 +20,8 @@ public interface BatchProcessorFactory<IN, OUT> extends Serializable {
 
     /**
      * Creates the processor with the job's distributed-cache files at hand, for a model shipped with the job
-     * ({@link ModelLocation#resolve}). The per-subtask operator calls this one; the shared per-TaskManager batcher
-     * calls {@link #create()}, as Flink's async functions have no distributed cache. By default it ignores the files.
+     * ({@link ModelLocation#resolve}). The per-subtask operator and the shared per-TaskManager batcher both call this
+     * one (the latter with the files of the subtask that creates it). By default it ignores the files.
      */
     default BatchProcessor<IN, OUT> create(DistributedCache jobFiles) throws Exception {
         return create();

@@ -3,11 +3,11 @@ package dev.flinkalbert.flink;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 
 /**
  * Fills the record-specific fields of a {@link DeadLetter}: the original bytes, the id and, where known, the Kafka
@@ -21,6 +21,7 @@ import java.time.Instant;
  * @param <IN> the record type
  */
 @FunctionalInterface
+@PublicEvolving
 public interface DeadLetterFields<IN> extends Serializable {
 
     /** Copies what is known about {@code record} into {@code builder}. */
@@ -41,22 +42,11 @@ public interface DeadLetterFields<IN> extends Serializable {
     }
 
     /**
-     * The dead letter of {@code record} that failed at {@code stage} with {@code error}. A failure of
-     * {@link #describe} itself does not lose the record: the dead letter then says so in its message.
+     * The dead letter of {@code record} that failed at {@code stage} with {@code error}, made by
+     * {@link DeadLetterBuilder} as every stage's are. A failure of {@link #describe} itself does not lose the record:
+     * the dead letter then says so in its message.
      */
     default DeadLetter deadLetter(IN record, FailureStage stage, Exception error) {
-        DeadLetter.Builder builder = DeadLetter.newBuilder();
-        String message = error.getMessage() != null ? error.getMessage() : error.toString();
-        try {
-            describe(record, builder);
-        } catch (RuntimeException e) {
-            builder = DeadLetter.newBuilder();
-            message += " (its original bytes and id could not be read: " + e + ")";
-        }
-        return builder.setStage(stage)
-                .setErrorClass(error.getClass().getName())
-                .setMessage(message)
-                .setTime(Instant.ofEpochMilli(System.currentTimeMillis()))
-                .build();
+        return DeadLetterBuilder.failure(stage, error).describedBy(builder -> describe(record, builder)).build();
     }
 }

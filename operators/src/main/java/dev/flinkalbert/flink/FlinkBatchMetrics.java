@@ -1,5 +1,6 @@
 package dev.flinkalbert.flink;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.Meter;
@@ -19,6 +20,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code deadLetters} (counter).
  * </ul>
  */
+@Internal
 public final class FlinkBatchMetrics implements BatchMetrics {
 
     public static final String GROUP = "microBatch";

@@ -3,6 +3,7 @@ package dev.flinkalbert.flink;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.inference.Outcome;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
@@ -28,6 +29,7 @@ import java.util.concurrent.ScheduledFuture;
  * <p>Buffered records are kept by reference until their batch is flushed: with object reuse enabled, an operator
  * chained before this one must emit a new object per record (as sources, deserializers and most functions do).
  */
+@Internal
 public final class MicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<IN, OUT>, BoundedOneInput {
 

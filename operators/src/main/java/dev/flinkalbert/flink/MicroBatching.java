@@ -2,6 +2,7 @@ package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.DeadLetter;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -45,6 +46,7 @@ import java.util.concurrent.TimeUnit;
  *       the job (and it restarts), as a stuck processor is not a bad record.
  * </ul>
  */
+@PublicEvolving
 public final class MicroBatching<IN, OUT> {
 
     /** The side output of records that failed, with reason, stage and original bytes. */

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.cache.DistributedCache;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -44,6 +45,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * again where the model is read (once per path per JVM), because a local path may hold another file on a
  * TaskManager than on the client.
  */
+@PublicEvolving
 public final class ModelLocation implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -165,8 +167,8 @@ public final class ModelLocation implements Serializable {
         if (shipped) {
             if (jobFiles == null) {
                 throw new IllegalStateException("The model directory " + directory + " is shipped with the job, but"
-                        + " this operator has no distributed cache (Flink's async functions, as in the shared"
-                        + " per-TaskManager batching, have none): use a local model location there");
+                        + " it was opened without the job's distributed cache: create the processor with"
+                        + " create(getRuntimeContext().getDistributedCache()), or use a local model location");
             }
             File cached;
             try {

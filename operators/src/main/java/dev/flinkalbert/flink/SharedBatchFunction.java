@@ -2,10 +2,13 @@ package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.DeadLetter;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
+import org.apache.flink.api.common.cache.DistributedCache;
+import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.types.Either;
@@ -20,6 +23,7 @@ import java.util.Objects;
  * {@code Either.Left(deadLetter)}; {@link DeadLetterSplitter} turns the lefts into the
  * {@link MicroBatching#DEAD_LETTERS} side output. {@link MicroBatching.Builder#sharedPerTaskManager} wires both.
  */
+@Internal
 public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Either<DeadLetter, OUT>>
         implements ResultTypeQueryable<Either<DeadLetter, OUT>> {
 
@@ -34,6 +38,8 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
 
     private transient SharedBatcher.Lease<IN, OUT> lease;
     private transient BatchMetrics metrics;
+    /** The task's distributed cache, kept before {@link RichAsyncFunction} hides it (see setRuntimeContext). */
+    private transient DistributedCache jobFiles;
 
     SharedBatchFunction(
             String batcherName,
@@ -50,10 +56,27 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
         this.outputType = Objects.requireNonNull(outputType, "outputType");
     }
 
+    /**
+     * Keeps the task's distributed cache, which a model shipped with the job ({@link ModelLocation#shipped}) is read
+     * from. {@link RichAsyncFunction} wraps the context in one whose {@code getDistributedCache()} throws (its
+     * callbacks run on other threads); the cache is only read here and in {@link #open}, on the task thread.
+     */
+    @Override
+    public void setRuntimeContext(RuntimeContext context) {
+        try {
+            jobFiles = context.getDistributedCache();
+        } catch (UnsupportedOperationException e) {
+            jobFiles = null; // a context without one (a shipped model then fails in open(), naming the fix)
+        }
+        super.setRuntimeContext(context);
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         metrics = new FlinkBatchMetrics(getRuntimeContext().getMetricGroup());
-        lease = SharedBatcher.acquire(batcherName, policy, queueCapacity, processorFactory);
+        DistributedCache files = jobFiles;
+        // The first subtask of the TaskManager to get here creates the processor, from its copy of the job's files.
+        lease = SharedBatcher.acquire(batcherName, policy, queueCapacity, () -> processorFactory.create(files));
         getRuntimeContext().getMetricGroup().addGroup(FlinkBatchMetrics.GROUP)
                 .gauge("sharedQueueLength", lease.batcher()::queued);
     }

@@ -14,8 +14,10 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.annotation.Internal;
 
 /**
  * One batcher per JVM (per TaskManager) that many callers feed, so that one accelerator sees full batches even when
@@ -38,13 +40,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  */
+@Internal
 public final class SharedBatcher<IN, OUT> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedBatcher.class);
     /** How often an idle flush thread checks whether it is closed. */
     private static final long IDLE_POLL_MILLIS = 100;
     private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
-    private static final Map<String, SharedBatcher<?, ?>> REGISTRY = new HashMap<>();
+    private static final Map<String, Slot> REGISTRY = new HashMap<>();
 
     private final String name;
     private final BatchPolicy policy;
@@ -54,7 +57,6 @@ public final class SharedBatcher<IN, OUT> {
     private final BlockingQueue<Request<IN, OUT>> queue;
     private final Thread flushThread;
     private volatile boolean closing;
-    private int leases; // guarded by REGISTRY
 
     private SharedBatcher(String name, BatchPolicy policy, int queueCapacity, BatchProcessor<IN, OUT> processor) {
         this.name = name;
@@ -84,19 +86,46 @@ public final class SharedBatcher<IN, OUT> {
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be at least 1, got " + queueCapacity);
         }
+        Slot slot;
+        boolean creating;
         synchronized (REGISTRY) {
-            SharedBatcher<IN, OUT> batcher = (SharedBatcher<IN, OUT>) REGISTRY.get(name);
-            if (batcher == null) {
-                batcher = new SharedBatcher<>(name, policy, queueCapacity, factory.create());
-                batcher.flushThread.start();
-                REGISTRY.put(name, batcher);
-            } else if (!batcher.policy.equals(policy) || batcher.queueCapacity != queueCapacity) {
-                throw new IllegalStateException("shared batcher '" + name + "' already runs with " + batcher.policy
-                        + " and queue capacity " + batcher.queueCapacity + "; this caller asks for " + policy
+            slot = REGISTRY.get(name);
+            creating = slot == null;
+            if (creating) {
+                slot = new Slot(policy, queueCapacity);
+                REGISTRY.put(name, slot);
+            } else if (!slot.policy.equals(policy) || slot.queueCapacity != queueCapacity) {
+                throw new IllegalStateException("shared batcher '" + name + "' already runs with " + slot.policy
+                        + " and queue capacity " + slot.queueCapacity + "; this caller asks for " + policy
                         + " and " + queueCapacity + ": use the same settings or another batcher name");
             }
-            batcher.leases++;
-            return new Lease<>(batcher);
+            slot.leases++;
+        }
+        if (creating) {
+            // The processor (a model, seconds to open) is made outside the registry's lock, once: other callers of
+            // this name wait for it, callers of other names do not wait at all.
+            SharedBatcher<IN, OUT> batcher;
+            try {
+                batcher = new SharedBatcher<>(name, policy, queueCapacity, factory.create());
+            } catch (Exception | Error e) {
+                synchronized (REGISTRY) {
+                    REGISTRY.remove(name, slot); // the next caller tries again
+                }
+                slot.batcher.completeExceptionally(e);
+                throw e;
+            }
+            batcher.flushThread.start();
+            slot.batcher.complete(batcher);
+            return new Lease<>(slot, batcher);
+        }
+        try {
+            return new Lease<>(slot, (SharedBatcher<IN, OUT>) slot.batcher.join());
+        } catch (CompletionException e) {
+            // Creating the processor failed in the caller that started it: the same failure here.
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 
@@ -130,13 +159,17 @@ public final class SharedBatcher<IN, OUT> {
         return future;
     }
 
-    private void release() {
+    private static void release(Slot slot, SharedBatcher<?, ?> batcher) {
         synchronized (REGISTRY) {
-            if (--leases > 0) {
+            if (--slot.leases > 0) {
                 return;
             }
-            REGISTRY.remove(name);
+            REGISTRY.remove(batcher.name, slot);
         }
+        batcher.stop();
+    }
+
+    private void stop() {
         closing = true;
         try {
             flushThread.join(); // it processes what is queued, then closes the processor
@@ -240,10 +273,12 @@ public final class SharedBatcher<IN, OUT> {
     /** A caller's handle on a shared batcher; closing the last lease closes the batcher and its processor. */
     public static final class Lease<IN, OUT> implements AutoCloseable {
 
+        private final Slot slot;
         private final SharedBatcher<IN, OUT> batcher;
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        private Lease(SharedBatcher<IN, OUT> batcher) {
+        private Lease(Slot slot, SharedBatcher<IN, OUT> batcher) {
+            this.slot = slot;
             this.batcher = batcher;
         }
 
@@ -268,8 +303,21 @@ public final class SharedBatcher<IN, OUT> {
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
-                batcher.release();
+                release(slot, batcher);
             }
+        }
+    }
+
+    /** A name's batcher, being created or running, with its settings and how many leases hold it. */
+    private static final class Slot {
+        final BatchPolicy policy;
+        final int queueCapacity;
+        final CompletableFuture<SharedBatcher<?, ?>> batcher = new CompletableFuture<>();
+        int leases; // guarded by REGISTRY
+
+        Slot(BatchPolicy policy, int queueCapacity) {
+            this.policy = policy;
+            this.queueCapacity = queueCapacity;
         }
     }
 

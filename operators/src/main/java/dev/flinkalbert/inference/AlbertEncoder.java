@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Runs tokenized rows through the model's shared ONNX Runtime session with no wasted padding: the rows of a call are
@@ -33,6 +34,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
+@Internal
 public final class AlbertEncoder implements AutoCloseable {
 
     /** Default most rows in one ONNX Runtime call. */

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * An ALBERT model directory opened for inference: {@code model.onnx} (run by ONNX Runtime), {@code config.json}
@@ -35,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
+@PublicEvolving
 public final class AlbertModel implements AutoCloseable {
 
     /** The ONNX graph's file name in a model directory. */

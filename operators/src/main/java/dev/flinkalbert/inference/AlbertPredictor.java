@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Turns a batch of texts into one result per text, in input order: tokenization, length-sorted padded sub-batches
@@ -25,6 +26,7 @@ import java.util.List;
  *
  * @param <T> the result of one input
  */
+@PublicEvolving
 public interface AlbertPredictor<T> extends AutoCloseable {
 
     /**

@@ -1,5 +1,7 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * One extracted answer.
  *
@@ -10,6 +12,7 @@ package dev.flinkalbert.inference;
  * @param start the answer's first character in the context (a Java {@code String} index, UTF-16)
  * @param end one past the answer's last character
  */
+@PublicEvolving
 public record Answer(String text, double score, int start, int end) {
 
     /** Whether this is the no-answer option (SQuAD 2.0 models, {@code handleImpossibleAnswer}). */

@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The answers to one question, best first: at most the answerer's {@code topK}; empty only when no span of the
@@ -9,6 +10,7 @@ import java.util.List;
  * @param answers the answers, best first
  * @param windows how many overlapping windows the context was cut into
  */
+@PublicEvolving
 public record AnswerPrediction(List<Answer> answers, int windows) {
 
     public AnswerPrediction {

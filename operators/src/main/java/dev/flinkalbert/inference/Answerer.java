@@ -4,6 +4,7 @@ import dev.flinkalbert.tokenizer.Encoding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Extractive question answering over contexts of any length, reproducing Hugging Face's
@@ -23,6 +24,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
+@PublicEvolving
 public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answerer.WindowLogits> {
 
     /** The pipeline's {@code max_seq_len}: tokens per window. */
@@ -40,10 +42,10 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
     private final int maxLength;
     private final int stride;
 
-    private Answerer(Builder b) {
+    private Answerer(Builder b, QuestionAnsweringDecoder decoder) {
+        // the lease comes last: nothing after it throws
         super(b.model, Set.of(ModelContract.START_LOGITS, ModelContract.END_LOGITS), b.maxBatchSize, b.tokenBudget);
-        this.decoder = new QuestionAnsweringDecoder(b.topK, b.maxAnswerLength, b.handleImpossibleAnswer,
-                tokenizer.clsId());
+        this.decoder = decoder;
         this.maxLength = b.maxLength;
         this.stride = b.stride;
     }
@@ -125,7 +127,8 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
                 throw new IllegalArgumentException("topK and maxAnswerLength must be at least 1, got " + topK
                         + " and " + maxAnswerLength);
             }
-            return new Answerer(this);
+            return new Answerer(this, new QuestionAnsweringDecoder(topK, maxAnswerLength, handleImpossibleAnswer,
+                    model.tokenizer().clsId()));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * A classifier's result for one input.
@@ -11,6 +12,7 @@ import java.util.List;
  * @param scores every class's score by class index
  * @param logits the model's raw logits by class index
  */
+@PublicEvolving
 public record ClassificationPrediction(String label, float score, List<LabelScore> top, float[] scores,
         float[] logits) {
 

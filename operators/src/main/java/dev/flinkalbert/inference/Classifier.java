@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.Set;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Sequence classification: labels and scores for texts or text pairs, as Hugging Face's text-classification
@@ -14,6 +15,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
+@PublicEvolving
 public final class Classifier extends SingleSequencePredictor<ClassificationPrediction> {
 
     /** Default number of best classes listed in {@link ClassificationPrediction#top()}. */
@@ -21,9 +23,9 @@ public final class Classifier extends SingleSequencePredictor<ClassificationPred
 
     private final ClassificationHead head;
 
-    private Classifier(Builder b) {
-        super(b, Set.of(ModelContract.LOGITS));
-        this.head = new ClassificationHead(b.model.labels(), b.model.multiLabel(), b.topK);
+    private Classifier(Builder b, ClassificationHead head) {
+        super(b, Set.of(ModelContract.LOGITS)); // the lease comes last: nothing after it throws
+        this.head = head;
     }
 
     @Override
@@ -52,7 +54,7 @@ public final class Classifier extends SingleSequencePredictor<ClassificationPred
             if (topK < 1) {
                 throw new IllegalArgumentException("topK must be at least 1, got " + topK);
             }
-            return new Classifier(this);
+            return new Classifier(this, new ClassificationHead(model.labels(), model.multiLabel(), topK));
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 
 /**
  * Sentence embeddings from a base (feature-extraction) model: {@link Pooling#POOLER}, {@link Pooling#CLS} or
@@ -12,6 +14,7 @@ package dev.flinkalbert.inference;
  * }
  * }</pre>
  */
+@PublicEvolving
 public final class Embedder extends SingleSequencePredictor<Embedding> {
 
     /** Default pooling: the mean over the real tokens. */

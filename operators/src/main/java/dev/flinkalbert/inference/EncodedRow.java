@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.Objects;
+import org.apache.flink.annotation.Internal;
 
 /**
  * One tokenized sequence, unpadded: {@code [CLS] A [SEP] (B [SEP])} ids and their token types. The attention mask
@@ -9,6 +10,7 @@ import java.util.Objects;
  * @param ids token ids, at least one
  * @param typeIds token type (segment) ids of the same length, or null for all zeros
  */
+@Internal
 public record EncodedRow(int[] ids, int[] typeIds) {
 
     public EncodedRow {

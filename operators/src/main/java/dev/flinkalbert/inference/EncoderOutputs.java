@@ -3,12 +3,14 @@ package dev.flinkalbert.inference;
 import dev.flinkalbert.inference.ModelContract.OutputSpec;
 import java.nio.FloatBuffer;
 import java.util.Map;
+import org.apache.flink.annotation.Internal;
 
 /**
  * A read-only view on the outputs of one padded sub-batch, valid only inside {@link AlbertEncoder.RowReader#read};
  * its buffers are reused for the next sub-batch. Rows are indexed within the sub-batch; positions beyond a row's
  * {@link #length(int)} are padding and never read.
  */
+@Internal
 public final class EncoderOutputs {
 
     private final Map<String, FloatBuffer> buffers;

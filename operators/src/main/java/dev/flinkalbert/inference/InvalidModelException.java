@@ -2,12 +2,14 @@ package dev.flinkalbert.inference;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * A model directory that breaks the contract of {@link AlbertModel}: a missing file, an ONNX graph with the wrong
  * inputs or outputs, or a {@code config.json} without the fields inference needs. Thrown once, at start-up, with
  * every problem found and what was expected instead, so that a job fails before it reads its first record.
  */
+@PublicEvolving
 public final class InvalidModelException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,7 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * One class and its score.
  *
@@ -7,4 +9,5 @@ package dev.flinkalbert.inference;
  * @param index the class index (the logits column)
  * @param score its probability: softmax over the classes, or a sigmoid for multi-label models
  */
+@PublicEvolving
 public record LabelScore(String label, int index, float score) {}

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The fields of a Hugging Face {@code config.json} that inference reads.
@@ -19,6 +20,7 @@ import java.util.TreeMap;
  * @param numLabels {@code num_labels} when the config states it, else the size of {@code id2label}, else 0
  * @param multiLabel {@code problem_type} is {@code multi_label_classification}: scores are sigmoids, not a softmax
  */
+@PublicEvolving
 public record ModelConfig(int maxPositionEmbeddings, int hiddenSize, List<String> labels, int numLabels,
         boolean multiLabel) {
 

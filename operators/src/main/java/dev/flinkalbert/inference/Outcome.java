@@ -1,6 +1,7 @@
 package dev.flinkalbert.inference;
 
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The result for one input of a batch: a value, or the exception that made this one input fail (a null text, a
@@ -8,6 +9,7 @@ import java.util.Objects;
  * micro-batching ({@code dev.flinkalbert.flink.BatchProcessor}), which routes failures to its dead-letter output
  * with {@link #error()} as the reason and the processor's {@code failureStage(error)} as the stage.
  */
+@PublicEvolving
 public final class Outcome<T> {
 
     private final T value;

@@ -1,6 +1,9 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /** How a sentence embedding is taken from the encoder's outputs. */
+@PublicEvolving
 public enum Pooling {
     /** {@code pooler_output}: {@code tanh(dense(hidden[CLS]))}, the vector ALBERT's classifier reads. */
     POOLER,

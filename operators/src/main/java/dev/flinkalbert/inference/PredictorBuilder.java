@@ -1,11 +1,14 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Settings every predictor has: how a flush is cut into ONNX Runtime calls.
  *
  * @param <B> the concrete builder
  * @param <P> the predictor it builds
  */
+@PublicEvolving
 public abstract class PredictorBuilder<B extends PredictorBuilder<B, P>, P> {
 
     final AlbertModel model;

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.PriorityQueue;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Picks answer spans from start/end logits exactly as Hugging Face's {@code QuestionAnsweringPipeline}
@@ -38,6 +39,7 @@ import java.util.PriorityQueue;
  * Answer best = decoder.decode(context, windows).get(0);
  * }</pre>
  */
+@Internal
 public final class QuestionAnsweringDecoder {
 
     /** The pipeline's masking value for logits outside the context. */

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * How an ONNX Runtime session is opened. Two models opened with equal settings on the same file share one session.
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
  * @param interOpThreads threads running independent operators in parallel
  * @param optimizationLevel ONNX Runtime's graph optimisation level
  */
+@PublicEvolving
 public record SessionSettings(String device, int intraOpThreads, int interOpThreads, OptLevel optimizationLevel)
         implements Serializable {
 

@@ -8,6 +8,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * The JVM-wide registry of ONNX Runtime sessions: one {@link OrtEnvironment} per JVM, and one {@link OrtSession}
  * per (model file, {@link SessionSettings}), shared by every user and closed when the last one releases it.
  * {@code OrtSession.run} is safe to call from many threads, so all operator instances of a TaskManager share it.
+ * The registry's lock guards the reference counts only: sessions are opened and closed outside it.
  */
 final class SharedSessions {
 
@@ -23,14 +28,20 @@ final class SharedSessions {
 
     private record Key(Path modelFile, SessionSettings settings) {}
 
-    private static final class Entry {
-        final OrtSession session;
-        final String device;
-        int users;
+    /** An opened session and the device it really runs on. */
+    private record Opened(OrtSession session, String device) {}
 
-        Entry(OrtSession session, String device) {
-            this.session = session;
-            this.device = device;
+    /**
+     * A session being opened or open. The first acquirer opens it outside the registry's lock (seconds for a large
+     * model), so that users of other models are not held up; later acquirers of the same key wait for that one
+     * opening instead of starting another.
+     */
+    private static final class Entry {
+        final CompletableFuture<Opened> opened = new CompletableFuture<>();
+        int users; // guarded by SESSIONS
+
+        Opened get() {
+            return opened.getNow(null);
         }
     }
 
@@ -44,26 +55,59 @@ final class SharedSessions {
     }
 
     /**
-     * A lease on the session for this file and these settings, creating it when no one holds it.
+     * A lease on the session for this file and these settings, creating it when no one holds it. The session is
+     * opened outside the registry's lock, once: callers asking for the same one meanwhile wait for it.
      *
      * @throws OrtException when ONNX Runtime cannot load the file
      */
-    static synchronized Lease acquire(Path modelFile, SessionSettings settings) throws OrtException {
+    static Lease acquire(Path modelFile, SessionSettings settings) throws OrtException {
         Key key = new Key(canonical(modelFile), settings);
-        Entry entry = SESSIONS.get(key);
-        boolean created = entry == null;
-        if (created) {
-            entry = open(key);
-            SESSIONS.put(key, entry);
+        Entry entry;
+        boolean created;
+        synchronized (SESSIONS) {
+            entry = SESSIONS.get(key);
+            created = entry == null;
+            if (created) {
+                entry = new Entry();
+                SESSIONS.put(key, entry);
+            }
+            entry.users++;
         }
-        entry.users++;
+        if (created) {
+            try {
+                entry.opened.complete(open(key));
+            } catch (OrtException | RuntimeException | Error e) {
+                synchronized (SESSIONS) {
+                    SESSIONS.remove(key, entry); // the next acquirer tries again
+                }
+                entry.opened.completeExceptionally(e);
+                throw e;
+            }
+        } else {
+            try {
+                entry.opened.join();
+            } catch (CompletionException | CancellationException e) {
+                // Opening failed in the thread that created the entry (which removed it): the same failure here.
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (cause instanceof OrtException ort) {
+                    throw ort;
+                }
+                if (cause instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                throw new IllegalStateException("opening the session for " + key.modelFile() + " failed", cause);
+            }
+        }
         return new Lease(key, entry, created);
     }
 
     /** How many users hold the session for this file and these settings (0 when it is closed). */
-    static synchronized int users(Path modelFile, SessionSettings settings) {
-        Entry entry = SESSIONS.get(new Key(canonical(modelFile), settings));
-        return entry == null ? 0 : entry.users;
+    static int users(Path modelFile, SessionSettings settings) {
+        Key key = new Key(canonical(modelFile), settings);
+        synchronized (SESSIONS) {
+            Entry entry = SESSIONS.get(key);
+            return entry == null ? 0 : entry.users;
+        }
     }
 
     /** The file's real path (links resolved), so that every way of naming one file finds one session. */
@@ -75,28 +119,33 @@ final class SharedSessions {
         }
     }
 
-    private static synchronized Lease retain(Key key, Entry entry) {
-        if (SESSIONS.get(key) != entry) {
-            throw new IllegalStateException("the session for " + key.modelFile() + " is already closed");
+    private static Lease retain(Key key, Entry entry) {
+        synchronized (SESSIONS) {
+            if (SESSIONS.get(key) != entry) {
+                throw new IllegalStateException("the session for " + key.modelFile() + " is already closed");
+            }
+            entry.users++;
         }
-        entry.users++;
         return new Lease(key, entry, false);
     }
 
-    private static synchronized void release(Key key, Entry entry) {
-        if (--entry.users > 0) {
-            return;
+    private static void release(Key key, Entry entry) {
+        synchronized (SESSIONS) {
+            if (--entry.users > 0) {
+                return;
+            }
+            SESSIONS.remove(key, entry);
         }
-        SESSIONS.remove(key);
+        // No lease is left and the entry is out of the registry: no one else can reach this session.
         try {
-            entry.session.close();
+            entry.get().session().close();
             LOG.info("Closed the ONNX Runtime session for {}", key.modelFile());
         } catch (OrtException e) {
             LOG.warn("Closing the ONNX Runtime session for {} failed", key.modelFile(), e);
         }
     }
 
-    private static Entry open(Key key) throws OrtException {
+    private static Opened open(Key key) throws OrtException {
         OrtEnvironment env = environment();
         SessionSettings settings = key.settings();
         String device = "cpu";
@@ -120,7 +169,7 @@ final class SharedSessions {
             LOG.info("Opened ONNX Runtime {} session for {} on {} (intra-op threads {}, inter-op threads {}, {})",
                     env.getVersion(), key.modelFile(), device, settings.intraOpThreads(),
                     settings.interOpThreads(), settings.optimizationLevel());
-            return new Entry(session, device);
+            return new Opened(session, device);
         }
     }
 
@@ -137,12 +186,15 @@ final class SharedSessions {
         }
     }
 
-    /** One user's hold on a shared session; closing it releases the hold (once). */
+    /**
+     * One user's hold on a shared session; closing it releases the hold once, however many threads close it (the
+     * demo's shutdown hook and its main thread may both close the same model).
+     */
     static final class Lease implements AutoCloseable {
         private final Key key;
         private final Entry entry;
         private final boolean created;
-        private boolean closed;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         private Lease(Key key, Entry entry, boolean created) {
             this.key = key;
@@ -151,15 +203,15 @@ final class SharedSessions {
         }
 
         OrtSession session() {
-            if (closed) {
+            if (closed.get()) {
                 throw new IllegalStateException("this lease on " + key.modelFile() + " is closed");
             }
-            return entry.session;
+            return entry.get().session();
         }
 
         /** The device the session really runs on ({@code cpu} after a CUDA fallback). */
         String device() {
-            return entry.device;
+            return entry.get().device();
         }
 
         /** Whether this acquisition opened the session (so it is the one to warm it up). */
@@ -175,8 +227,7 @@ final class SharedSessions {
 
         @Override
         public void close() {
-            if (!closed) {
-                closed = true;
+            if (closed.compareAndSet(false, true)) {
                 release(key, entry);
             }
         }

@@ -6,9 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * One {@link AlbertTokenizer} per distinct {@code spiece.model} (by content) per class loader, so that the operator
@@ -19,19 +21,39 @@ import java.util.Map;
  */
 final class SharedTokenizers {
 
-    private static final Map<String, AlbertTokenizer> TOKENIZERS = new HashMap<>();
+    /** By spiece.model's SHA-256; a future, so that a vocabulary is read once and outside the map's lock. */
+    private static final ConcurrentMap<String, CompletableFuture<AlbertTokenizer>> TOKENIZERS =
+            new ConcurrentHashMap<>();
 
     private SharedTokenizers() {}
 
     /** The tokenizer of this model directory's spiece.model. */
-    static synchronized AlbertTokenizer of(Path modelDirectory) throws IOException {
+    static AlbertTokenizer of(Path modelDirectory) throws IOException {
         String key = sha256(modelDirectory.resolve(AlbertModel.TOKENIZER_FILE));
-        AlbertTokenizer tokenizer = TOKENIZERS.get(key);
-        if (tokenizer == null) {
-            tokenizer = AlbertTokenizer.fromModelDirectory(modelDirectory);
-            TOKENIZERS.put(key, tokenizer);
+        CompletableFuture<AlbertTokenizer> mine = new CompletableFuture<>();
+        CompletableFuture<AlbertTokenizer> existing = TOKENIZERS.putIfAbsent(key, mine);
+        if (existing == null) {
+            try {
+                mine.complete(AlbertTokenizer.fromModelDirectory(modelDirectory));
+            } catch (IOException | RuntimeException | Error e) {
+                TOKENIZERS.remove(key, mine); // not kept: the next caller reads the file again
+                mine.completeExceptionally(e);
+                throw e;
+            }
+            return mine.join();
         }
-        return tokenizer;
+        try {
+            return existing.join();
+        } catch (CompletionException e) {
+            // Reading failed in the thread that started it (the same bytes): the same failure here.
+            if (e.getCause() instanceof IOException io) {
+                throw new IOException(io.getMessage(), io);
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw e;
+        }
     }
 
     private static String sha256(Path file) throws IOException {

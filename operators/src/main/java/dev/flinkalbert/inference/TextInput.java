@@ -1,5 +1,7 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * One input text, or a pair: {@code [CLS] text [SEP] textPair [SEP]}. For question answering the text is the
  * question and the pair the context, as in Hugging Face's pipelines.
@@ -7,6 +9,7 @@ package dev.flinkalbert.inference;
  * @param text the text (a null text fails this input only)
  * @param textPair the second text, or null
  */
+@PublicEvolving
 public record TextInput(String text, String textPair) {
 
     /** A single text. */

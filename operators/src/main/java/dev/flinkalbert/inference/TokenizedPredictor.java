@@ -19,9 +19,14 @@ abstract class TokenizedPredictor<T, R> implements AlbertPredictor<T> {
     final AlbertTokenizer tokenizer;
     private final AlbertEncoder encoder;
 
+    /**
+     * Takes a lease on the model's session (in the encoder), as the last thing that can fail: a subclass makes
+     * everything else that may throw (its head, its decoder) before calling this, and only assigns fields after it,
+     * so that a constructor that throws never leaves a lease behind.
+     */
     TokenizedPredictor(AlbertModel model, Set<String> outputs, int maxBatchSize, int tokenBudget) {
         this.tokenizer = model.tokenizer();
-        this.encoder = model.encoder(outputs, maxBatchSize, tokenBudget);
+        this.encoder = model.encoder(outputs, maxBatchSize, tokenBudget); // closes the lease itself when it throws
     }
 
     /** The sequences of one input (one, or a QA input's windows); may throw for this input. */

@@ -9,6 +9,7 @@ import dev.flinkalbert.inference.TextInput;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.FunctionContext;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
  * batch could only fill from several subtasks, and would otherwise wait out its linger for rows that cannot come.
  * Public because the planner's generated code calls it.
  */
+@Internal
 public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
 
     private static final long serialVersionUID = 1L;

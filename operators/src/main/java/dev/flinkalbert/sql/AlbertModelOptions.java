@@ -7,6 +7,7 @@ import dev.flinkalbert.inference.Embedder;
 import dev.flinkalbert.inference.Pooling;
 import dev.flinkalbert.inference.SessionSettings;
 import java.time.Duration;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
@@ -14,6 +15,7 @@ import org.apache.flink.configuration.ConfigOptions;
  * The {@code WITH} options of {@code CREATE MODEL … WITH ('provider' = 'albert', …)}, each defined once with its
  * default and description. See {@code docs/sql.md} for the table.
  */
+@PublicEvolving
 public final class AlbertModelOptions {
 
     private AlbertModelOptions() {}

@@ -28,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
@@ -55,6 +56,7 @@ import org.apache.flink.table.ml.ModelProvider;
  * declared columns against the task ({@link ModelColumns}) and the options against the model, so that a wrong model
  * fails the statement, not the first row.
  */
+@PublicEvolving
 public final class AlbertModelProviderFactory implements ModelProviderFactory {
 
     /** The {@code 'provider'} value. */

@@ -5,6 +5,7 @@ import dev.flinkalbert.inference.Outcome;
 import dev.flinkalbert.inference.TextInput;
 import java.util.Collection;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.util.FlinkRuntimeException;
 import org.apache.flink.table.functions.FunctionContext;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@link AlbertAsyncPredictFunction} gives more rows per second on busy streams. Public because the planner's
  * generated code calls it.
  */
+@Internal
 public final class AlbertPredictFunction extends PredictFunction {
 
     private static final long serialVersionUID = 1L;

@@ -1,12 +1,14 @@
 package dev.flinkalbert.sql;
 
 import dev.flinkalbert.inference.ModelTask;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.configuration.DescribedEnum;
 import org.apache.flink.configuration.description.InlineElement;
 
 import static org.apache.flink.configuration.description.TextElement.text;
 
 /** What an {@code 'provider' = 'albert'} model computes, as written in the {@code 'task'} option. */
+@Internal
 public enum TaskOption implements DescribedEnum {
     CLASSIFY(ModelTask.CLASSIFICATION, "sequence classification: text (and text_pair) to label, score, scores"),
     EMBED(ModelTask.EMBEDDINGS, "sentence embeddings: text (and text_pair) to embedding"),

@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The ALBERT tokenizer, giving the ids of transformers' slow {@code AlbertTokenizer} (SentencePiece 0.2.x with
@@ -46,6 +47,7 @@ import java.util.Objects;
  * <p>Immutable and thread-safe: share one instance per model per JVM. Each thread keeps its own scratch arrays,
  * so the hot path allocates only the returned arrays.
  */
+@PublicEvolving
 public final class AlbertTokenizer {
 
     /** The special-token literals of ALBERT, cut out of the text before tokenisation. */

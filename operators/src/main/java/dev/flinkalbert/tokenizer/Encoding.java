@@ -1,10 +1,13 @@
 package dev.flinkalbert.tokenizer;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * One model input: {@code [CLS] A [SEP]} or {@code [CLS] A [SEP] B [SEP]}, as primitive arrays of equal length.
  * Offsets are UTF-16 indices into the original text of the token's own sequence ({@code [start, end)};
  * {@code (0, 0)} for {@code [CLS]} and {@code [SEP]}). The arrays are returned without copying: do not modify them.
  */
+@PublicEvolving
 public final class Encoding {
 
     private final int[] ids;

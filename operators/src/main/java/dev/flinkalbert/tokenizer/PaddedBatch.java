@@ -1,12 +1,14 @@
 package dev.flinkalbert.tokenizer;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Encodings padded to the longest in the batch, row-major {@code [rows][columns]} {@code long} arrays as ONNX
  * Runtime takes them ({@code input_ids}, {@code attention_mask}, {@code token_type_ids}), plus each row's length.
  * The arrays are returned without copying: do not modify them.
  */
+@PublicEvolving
 public final class PaddedBatch {
 
     private final int rows;

@@ -1,6 +1,9 @@
 package dev.flinkalbert.tokenizer;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /** How a pair that does not fit {@code max_length} is shortened (transformers' slow-tokenizer rules). */
+@PublicEvolving
 public enum Truncation {
     /** Take tokens from the longer sequence first, then from both (slow rule for odd counts: see the doc). */
     LONGEST_FIRST,

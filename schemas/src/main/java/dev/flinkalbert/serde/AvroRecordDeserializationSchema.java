@@ -11,6 +11,7 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.specific.SpecificData;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.formats.avro.RegistryAvroDeserializationSchema;
 import org.apache.flink.formats.avro.SchemaCoder;
 
@@ -26,6 +27,7 @@ import org.apache.flink.formats.avro.SchemaCoder;
  *
  * @param <T> a generated record class, or {@link GenericRecord}
  */
+@Internal
 public class AvroRecordDeserializationSchema<T> extends RegistryAvroDeserializationSchema<T> {
     private static final long serialVersionUID = 1L;
 

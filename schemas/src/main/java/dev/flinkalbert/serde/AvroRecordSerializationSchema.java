@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.formats.avro.RegistryAvroSerializationSchema;
 import org.apache.flink.formats.avro.SchemaCoder;
 import org.apache.flink.util.WrappingRuntimeException;
@@ -19,6 +20,7 @@ import org.apache.flink.util.WrappingRuntimeException;
  *
  * @param <T> a generated record class, or {@link GenericRecord}
  */
+@Internal
 public class AvroRecordSerializationSchema<T> extends RegistryAvroSerializationSchema<T> {
     private static final long serialVersionUID = 1L;
 

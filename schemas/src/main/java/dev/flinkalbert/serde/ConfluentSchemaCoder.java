@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.Serializable;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.formats.avro.SchemaCoder;
 
 /**
@@ -22,6 +23,7 @@ import org.apache.flink.formats.avro.SchemaCoder;
  * <p>Serializable (without its client) because {@code RegistryAvroSerializationSchema} does not mark its coder
  * transient.
  */
+@Internal
 public final class ConfluentSchemaCoder implements SchemaCoder, Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -12,6 +12,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificData;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -23,6 +24,7 @@ import org.apache.flink.formats.avro.typeutils.GenericRecordAvroTypeInfo;
  *
  * @param <T> a generated record class, or {@link GenericRecord}
  */
+@Internal
 public class JsonRecordDeserializationSchema<T> implements DeserializationSchema<T> {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper MAPPER =

@@ -7,6 +7,7 @@ import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 
 /**
@@ -14,6 +15,7 @@ import org.apache.flink.api.common.serialization.SerializationSchema;
  *
  * @param <T> a generated record class, or {@link org.apache.avro.generic.GenericRecord}
  */
+@Internal
 public class JsonRecordSerializationSchema<T extends GenericContainer> implements SerializationSchema<T> {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -2,6 +2,7 @@ package dev.flinkalbert.serde;
 
 import java.io.IOException;
 import java.util.Map;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  *
  * @param <T> a generated record class
  */
+@Internal
 public class KafkaRecordDeserializer<T> implements Deserializer<T> {
 
     private Class<T> recordClass;

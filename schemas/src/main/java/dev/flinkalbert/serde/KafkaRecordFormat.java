@@ -17,6 +17,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.formats.avro.SchemaCoder;
@@ -54,6 +55,7 @@ import org.apache.flink.formats.avro.SchemaCoder;
  * MalformedRecordException} when the message is at fault, {@link SchemaRegistryException} when the registry is.
  * They never return null.
  */
+@PublicEvolving
 public final class KafkaRecordFormat implements Serializable {
     private static final long serialVersionUID = 1L;
 

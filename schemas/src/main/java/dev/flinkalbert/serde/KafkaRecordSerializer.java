@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -24,6 +25,7 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * @param <T> generated record classes, or {@link GenericRecord}
  */
+@Internal
 public class KafkaRecordSerializer<T extends GenericContainer> implements Serializer<T> {
 
     private KafkaRecordFormat format;

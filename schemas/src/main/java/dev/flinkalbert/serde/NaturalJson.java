@@ -23,13 +23,24 @@ import org.apache.avro.generic.GenericFixed;
 /**
  * Avro records as the JSON a person would write: a record is an object of its fields, a nullable value is the value
  * or {@code null} (no union wrapper as in Avro's JSON encoding), maps are objects, enums their symbol, bytes Base64,
- * timestamps epoch milliseconds (ISO-8601 text is read too). Reading, missing fields take their schema default,
+ * timestamps epoch milliseconds (ISO-8601 text is read too); an unset field marked {@value #OMIT_NULL} is left out.
+ * Reading, missing fields take their schema default,
  * unknown fields are ignored, and a number is taken where a string belongs ({@code "id": 42}).
  */
 final class NaturalJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private NaturalJson() {
+    }
+
+    /**
+     * Fields the job sets for itself (such as {@code TextEvent.source}) carry {@value #OMIT_NULL} in their schema:
+     * a person never writes them, so an unset one is left out rather than shown as {@code null}.
+     */
+    static final String OMIT_NULL = "json.omit-null";
+
+    private static boolean omittedWhenNull(Schema.Field field) {
+        return Boolean.TRUE.equals(field.getObjectProp(OMIT_NULL));
     }
 
     /** {@code datum} of {@code schema} as a JSON tree; {@code model} knows the datum's classes and conversions. */
@@ -39,8 +50,11 @@ final class NaturalJson {
             case RECORD: {
                 ObjectNode object = NODES.objectNode();
                 for (Schema.Field field : schema.getFields()) {
-                    object.set(field.name(), toJson(model.getField(value, field.name(), field.pos()),
-                            field.schema(), model));
+                    Object fieldValue = model.getField(value, field.name(), field.pos());
+                    if (fieldValue == null && omittedWhenNull(field)) {
+                        continue;
+                    }
+                    object.set(field.name(), toJson(fieldValue, field.schema(), model));
                 }
                 return object;
             }

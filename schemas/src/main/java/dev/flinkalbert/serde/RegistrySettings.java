@@ -2,6 +2,7 @@ package dev.flinkalbert.serde;
 
 import java.io.Serializable;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * How to reach and use a schema registry; checked and resolved by {@link KafkaRecordFormat.Builder#build()}.
@@ -16,6 +17,7 @@ import java.util.List;
  * @param useLatestVersion write with the subject's latest version instead of the record's own schema
  * @param subjectNameStrategy how subjects are named
  */
+@PublicEvolving
 public record RegistrySettings(List<String> urls, String userInfo, Store truststore, Store keystore,
         String keyPassword, int requestTimeoutMs, boolean autoRegister, boolean useLatestVersion,
         SubjectNameStrategy subjectNameStrategy) implements Serializable {

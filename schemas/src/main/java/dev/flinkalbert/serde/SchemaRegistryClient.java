@@ -25,6 +25,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
+import org.apache.flink.annotation.Internal;
 
 /**
  * A client of the Confluent Schema Registry REST API (also served by Apicurio's ccompat API, Karapace and Redpanda),
@@ -34,6 +35,7 @@ import org.apache.avro.Schema;
  * <p>Thread-safe. Errors are {@link SchemaRegistryException}s whose message names the URL, the request and what
  * to check.
  */
+@Internal
 public final class SchemaRegistryClient {
 
     /** Content type of Confluent's API, version 1. */

@@ -1,6 +1,7 @@
 package dev.flinkalbert.serde;
 
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Every configuration key of the record formats, named once. The registry keys are Confluent's own, so a
@@ -10,6 +11,7 @@ import java.util.List;
  * {@link KafkaRecordSerializer}/{@link KafkaRecordDeserializer} ignore them, because Kafka hands them every producer
  * and consumer setting as well.
  */
+@PublicEvolving
 public final class SerdeOptions {
 
     /** {@code avro-confluent} (default), {@code avro-single-object} or {@code json}; see {@link WireFormat}. */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.formats.avro.SchemaCoder;
 
 /**
@@ -25,6 +26,7 @@ import org.apache.flink.formats.avro.SchemaCoder;
  * Parsing Canonical Form) as 8 bytes little-endian, then the Avro binary record. No registry: a reader resolves
  * the fingerprint among the writer schemas it knows (the project's own, and any {@link Provider#knownSchemas()}).
  */
+@Internal
 public final class SingleObjectSchemaCoder implements SchemaCoder, Serializable {
     private static final long serialVersionUID = 1L;
 

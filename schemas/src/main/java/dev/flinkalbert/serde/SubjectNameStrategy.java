@@ -3,8 +3,10 @@ package dev.flinkalbert.serde;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
+import org.apache.flink.annotation.PublicEvolving;
 
 /** How the registry subject of a topic's values (or keys) is named, as Confluent's strategies of the same names. */
+@PublicEvolving
 public enum SubjectNameStrategy {
     /** {@code <topic>-value} (or {@code -key}): one record type per topic, evolution checked per topic. */
     TOPIC_NAME("TopicNameStrategy"),

@@ -2,8 +2,10 @@ package dev.flinkalbert.serde;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
+import org.apache.flink.annotation.PublicEvolving;
 
 /** How a record's value is laid out in a Kafka message. */
+@PublicEvolving
 public enum WireFormat {
     /** {@code 0x00}, 4-byte big-endian schema id, Avro binary: Confluent's format, with a schema registry. */
     AVRO_CONFLUENT("avro-confluent"),

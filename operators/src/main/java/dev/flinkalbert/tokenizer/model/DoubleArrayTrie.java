@@ -3,12 +3,14 @@ package dev.flinkalbert.tokenizer.model;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
+import org.apache.flink.annotation.Internal;
 
 /**
  * An immutable double-array trie over byte strings (UTF-8): a node's child for byte {@code b} is
  * {@code base[node] + b + 1} when {@code check} of that slot names the node. Walking it costs two array reads per
  * byte and allocates nothing, which is what the unigram lattice and the user-defined-symbol matcher need.
  */
+@Internal
 public final class DoubleArrayTrie {
 
     public static final int ROOT = 0;

@@ -1,6 +1,9 @@
 package dev.flinkalbert.tokenizer.model;
 
+import org.apache.flink.annotation.Internal;
+
 /** The Viterbi scratch of {@link Unigram}: best path score, start and piece per end position. One per thread. */
+@Internal
 public final class Lattice {
 
     float[] score = new float[256];

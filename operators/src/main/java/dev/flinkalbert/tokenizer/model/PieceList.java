@@ -1,8 +1,10 @@
 package dev.flinkalbert.tokenizer.model;
 
 import java.util.Arrays;
+import org.apache.flink.annotation.Internal;
 
 /** Pieces as parallel int arrays: byte span {@code [start, end)} in the normalised text and the piece id. Reused. */
+@Internal
 public final class PieceList {
 
     private int[] starts = new int[64];

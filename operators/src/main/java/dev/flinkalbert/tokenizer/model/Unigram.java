@@ -1,5 +1,7 @@
 package dev.flinkalbert.tokenizer.model;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * SentencePiece's unigram segmentation ({@code EncodeOptimized}): a Viterbi pass over the UTF-8 bytes, from each
  * character start trying every piece the trie matches, shortest first; a strictly better score replaces a stored
@@ -12,6 +14,7 @@ package dev.flinkalbert.tokenizer.model;
  * Where no one-character piece matches, an unknown node covers the character with {@code min score - 10};
  * consecutive unknown pieces are merged.
  */
+@Internal
 public final class Unigram {
 
     private static final float UNK_PENALTY = 10.0f;

@@ -1,10 +1,13 @@
 package dev.flinkalbert.tokenizer.normalizer;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * ALBERT's {@code preprocess_text} on one chunk: {@code " ".join(s.strip().split())} with Python's whitespace,
  * {@code ``} and {@code ''} to {@code "}, NFKD without the code points of non-zero combining class, and
  * {@code lower()} (with Python's final-sigma rule for a capital sigma that NFKD brought in).
  */
+@Internal
 public final class AlbertPreprocess implements Normalizer {
 
     private static final int SMALL_SIGMA = 0x03C3;

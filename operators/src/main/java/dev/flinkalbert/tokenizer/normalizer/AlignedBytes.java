@@ -2,11 +2,13 @@ package dev.flinkalbert.tokenizer.normalizer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.apache.flink.annotation.Internal;
 
 /**
  * SentencePiece-normalised text as UTF-8 bytes (what the unigram model segments), each byte with the span
  * {@code [start, end)} of UTF-16 indices of the original text it came from. Mutable and reused per thread.
  */
+@Internal
 public final class AlignedBytes {
 
     private byte[] bytes;

@@ -1,6 +1,7 @@
 package dev.flinkalbert.tokenizer.normalizer;
 
 import java.util.Arrays;
+import org.apache.flink.annotation.Internal;
 
 /**
  * A text under normalisation, as code points, each with the span {@code [start, end)} of UTF-16 indices of the
@@ -8,6 +9,7 @@ import java.util.Arrays;
  * one {@code AlignedText} and appends to another, carrying the spans along, so token offsets come for free.
  * Mutable and reused: one per thread in a workspace, never shared.
  */
+@Internal
 public final class AlignedText {
 
     private int[] codePoints;

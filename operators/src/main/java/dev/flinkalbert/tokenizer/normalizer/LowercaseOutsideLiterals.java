@@ -1,11 +1,13 @@
 package dev.flinkalbert.tokenizer.normalizer;
 
 import dev.flinkalbert.tokenizer.pretokenizer.SpecialLiterals;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The slow tokenizer's {@code do_lower_case} pre-pass: Python {@code str.lower()} one code point at a time (no
  * final-sigma context; U+0130 becomes two code points), leaving occurrences of the special literals untouched.
  */
+@Internal
 public final class LowercaseOutsideLiterals implements Normalizer {
 
     private final UnicodeTables tables;

@@ -2,12 +2,14 @@ package dev.flinkalbert.tokenizer.normalizer;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.apache.flink.annotation.Internal;
 
 /**
  * SentencePiece's precompiled normalisation rules ({@code NormalizerSpec.precompiled_charsmap}): a darts-clone
  * double array over UTF-8 keys ({@code u32le trieBytes}, then {@code trieBytes/4} u32le units) followed by the
  * NUL-terminated replacement strings the leaves point into.
  */
+@Internal
 public final class PrecompiledCharsmap {
 
     private final int[] units;

@@ -1,6 +1,7 @@
 package dev.flinkalbert.tokenizer.normalizer;
 
 import dev.flinkalbert.tokenizer.model.DoubleArrayTrie;
+import org.apache.flink.annotation.Internal;
 
 /**
  * SentencePiece's {@code Normalizer::Normalize} on UTF-8: at each position a user-defined symbol passes through
@@ -11,6 +12,7 @@ import dev.flinkalbert.tokenizer.model.DoubleArrayTrie;
  * space or the dummy prefix carries the span of the character after it that is not a mark (HF's Metaspace
  * convention, so a {@code ▁word} token's span excludes the space before it).
  */
+@Internal
 public final class SentencePieceNormalizer {
 
     private static final byte SPACE = ' ';

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The Unicode 14 character data the ALBERT reference (Python 3.11's {@code str} and {@code unicodedata}) uses,
@@ -17,6 +18,7 @@ import java.util.Arrays;
  * {@code count, (cp, len, cp*len)*}, then four code-point sets as {@code count, (first, last)*}: Python
  * {@code isspace}, Python {@code isdigit}, {@code Cased}, {@code Case_Ignorable}.
  */
+@Internal
 public final class UnicodeTables {
 
     /** Where the generator writes the tables and where the runtime reads them (class-path resource). */

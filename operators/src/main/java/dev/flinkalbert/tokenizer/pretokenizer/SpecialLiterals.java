@@ -1,12 +1,14 @@
 package dev.flinkalbert.tokenizer.pretokenizer;
 
 import dev.flinkalbert.tokenizer.normalizer.AlignedText;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The special-token literals that are cut out of the text before anything else touches it ({@code <pad> <unk>
  * [CLS] [SEP] [MASK]} for ALBERT), matched case-sensitively and leftmost, as transformers' added-token split does.
  * A literal becomes one token; the text between literals is tokenised chunk by chunk.
  */
+@Internal
 public final class SpecialLiterals {
 
     private final int[][] literals;

@@ -1,12 +1,14 @@
 package dev.flinkalbert.tokenizer.processor;
 
 import dev.flinkalbert.tokenizer.Encoding;
+import org.apache.flink.annotation.Internal;
 
 /**
  * ALBERT's post-processing template: {@code [CLS] A [SEP]} with token type 0, and {@code [CLS] A [SEP] B [SEP]}
  * with type 0 up to and including the first {@code [SEP]} and 1 after it. Special tokens get span (0, 0) and
  * sequence id -1.
  */
+@Internal
 public final class TemplateProcessor {
 
     private final int clsId;

@@ -1,8 +1,10 @@
 package dev.flinkalbert.tokenizer.processor;
 
 import java.util.Arrays;
+import org.apache.flink.annotation.Internal;
 
 /** The tokens of one text, before templates: ids and original spans as parallel int arrays. Reused per thread. */
+@Internal
 public final class Tokens {
 
     private int[] ids = new int[64];

@@ -1,6 +1,7 @@
 package dev.flinkalbert.tokenizer.processor;
 
 import dev.flinkalbert.tokenizer.Truncation;
+import org.apache.flink.annotation.Internal;
 
 /**
  * How many tokens of each sequence survive truncation, by transformers' slow {@code truncate_sequences}.
@@ -9,6 +10,7 @@ import dev.flinkalbert.tokenizer.Truncation;
  * longer). {@code only_first}, {@code only_second} and single sequences cut only when the target is strictly
  * longer than what must go, else leave everything (the reference logs an error and does the same).
  */
+@Internal
 public final class TruncationRule {
 
     private TruncationRule() {}

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
  * The parts of a SentencePiece {@code ModelProto} ({@code spiece.model}) a unigram tokenizer needs, read straight
@@ -18,6 +19,7 @@ import java.util.List;
  * precompiled_charsmap = 2, add_dummy_prefix = 3, remove_extra_whitespaces = 4, escape_whitespaces = 5};
  * {@code TrainerSpec.model_type = 3, treat_whitespace_as_suffix = 24, byte_fallback = 35}.
  */
+@Internal
 public final class SentencePieceModel {
 
     /** {@code ModelProto.SentencePiece.Type}. */

@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Reads the SentencePiece unigram model back out of an HF {@code tokenizer.json} (for model directories without
@@ -22,6 +23,7 @@ import java.util.Set;
  * {@code spiece.model} would choose them and ALBERT's digit-comma rule would split them again; the ids mostly agree
  * but prefer {@code spiece.model} where both exist.
  */
+@Internal
 public final class TokenizerJsonModel {
 
     private static final ObjectMapper JSON = new ObjectMapper();
