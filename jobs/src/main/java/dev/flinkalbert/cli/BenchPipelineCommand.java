@@ -6,6 +6,8 @@ import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.demo.LatencyStats;
 import dev.flinkalbert.flink.AlbertClassifier;
 import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.jobs.AlbertJob;
+import dev.flinkalbert.jobs.JobAssembly;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
 import dev.flinkalbert.pipeline.KafkaPipeline;
 import dev.flinkalbert.pipeline.PipelineStage;
@@ -93,9 +95,20 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             description = "The job's linger (default: ${DEFAULT-VALUE})")
     long lingerMillis;
 
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", paramLabel = "MS",
+    @Option(names = "--checkpoint-interval", defaultValue = "10s", paramLabel = "DURATION",
+            converter = AlbertJob.DurationConverter.class,
             description = "Checkpoints commit the results; each one also flushes the operator, so short intervals"
                     + " mean small batches (default: ${DEFAULT-VALUE}, the jobs' default)")
+    void checkpointInterval(Duration interval) {
+        this.checkpointMillis = interval.toMillis();
+    }
+
+    /** The earlier spelling, in milliseconds. */
+    @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
+    void checkpointIntervalMillis(long millis) {
+        this.checkpointMillis = millis;
+    }
+
     long checkpointMillis;
 
     @Option(names = "--rate", paramLabel = "EVENTS/S",
@@ -247,17 +260,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     .map(new EmitLatency()).name("latency");
             return new StageOutput<>(stamped, results.getSideOutput(MicroBatching.DEAD_LETTERS));
         };
-        var builder = KafkaPipeline.<ClassificationResult>builder()
+        var builder = JobAssembly.pipeline(stage, classifier.resultClass(), FORMAT, INPUT, outputTopic(),
+                        "bench-dead", "bench-" + runs)
                 .setBootstrapServers(broker.bootstrapServers())
-                .setInputTopic(INPUT)
-                .setGroupId("bench-" + runs)
-                .setStartingOffsets(start)
-                .setEventFormat(FORMAT.deserializer(TextEvent.class))
-                .setStage(stage)
-                .setResultTopic(outputTopic())
-                .setResultFormat(FORMAT.serializer(ClassificationResult.class, outputTopic()))
-                .setDeadLetterTopic("bench-dead")
-                .setTransactionalIdPrefix("bench-" + runs);
+                .setStartingOffsets(start);
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
