@@ -99,17 +99,13 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             converter = AlbertJob.DurationConverter.class,
             description = "Checkpoints commit the results; each one also flushes the operator, so short intervals"
                     + " mean small batches (default: ${DEFAULT-VALUE}, the jobs' default)")
-    void checkpointInterval(Duration interval) {
-        this.checkpointMillis = interval.toMillis();
-    }
+    Duration checkpointInterval;
 
-    /** The earlier spelling, in milliseconds. */
+    /** The earlier spelling, in milliseconds (its own field: picocli sets unmatched defaults after parsing). */
     @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
-    void checkpointIntervalMillis(long millis) {
-        this.checkpointMillis = millis;
-    }
+    Long checkpointIntervalMillis;
 
-    long checkpointMillis;
+    private long checkpointMillis;
 
     @Option(names = "--rate", paramLabel = "EVENTS/S",
             description = "Input rate of the latency run (default: half the measured throughput)")
@@ -129,6 +125,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        checkpointMillis = checkpointIntervalMillis != null ? checkpointIntervalMillis : checkpointInterval.toMillis();
         if (repeats < 1 || (records != null && records < 1) || batchSize < 1 || flushBatches < 1) {
             throw new ParameterException(spec.commandLine(),
                     "--repeats, --records, --batch-size and --flush-batches must be >= 1");

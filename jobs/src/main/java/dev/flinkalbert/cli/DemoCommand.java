@@ -61,10 +61,13 @@ final class DemoCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE})")
     Duration checkpointInterval;
 
-    /** The earlier spelling, in milliseconds. */
+    /** The earlier spelling, in milliseconds (its own field: picocli sets unmatched defaults after parsing). */
     @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
-    void checkpointIntervalMillis(long millis) {
-        this.checkpointInterval = Duration.ofMillis(millis);
+    Long checkpointIntervalMillis;
+
+    /** {@code --checkpoint-interval}, or its earlier spelling when that was given. */
+    Duration checkpointInterval() {
+        return checkpointIntervalMillis != null ? Duration.ofMillis(checkpointIntervalMillis) : checkpointInterval;
     }
 
     @Option(names = "--web-ui-port", defaultValue = "" + Demo.Settings.DEFAULT_WEB_UI_PORT, paramLabel = "PORT",
@@ -86,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Demo.Settings settings;
         try {
-            settings = new Demo.Settings(task, model, rate, events, operator, checkpointInterval, webUiPort,
+            settings = new Demo.Settings(task, model, rate, events, operator, checkpointInterval(), webUiPort,
                     Duration.ofSeconds(reportSeconds));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

@@ -112,10 +112,13 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             description = "Checkpoint interval, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE})")
     Duration checkpointInterval;
 
-    /** The demo's and the bench's earlier spelling, in milliseconds. */
+    /** The earlier spelling, in milliseconds (its own field: picocli sets unmatched defaults after parsing). */
     @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
-    void checkpointIntervalMillis(long millis) {
-        this.checkpointInterval = Duration.ofMillis(millis);
+    Long checkpointIntervalMillis;
+
+    /** {@code --checkpoint-interval}, or its earlier spelling when that was given. */
+    Duration checkpointInterval() {
+        return checkpointIntervalMillis != null ? Duration.ofMillis(checkpointIntervalMillis) : checkpointInterval;
     }
 
     @Mixin
@@ -189,10 +192,11 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             }
             env.setParallelism(parallelism);
         }
-        if (checkpointInterval.toMillis() < 10) {
-            throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms, got " + checkpointInterval);
+        Duration interval = checkpointInterval();
+        if (interval.toMillis() < 10) {
+            throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms, got " + interval);
         }
-        env.enableCheckpointing(checkpointInterval.toMillis());
+        env.enableCheckpointing(interval.toMillis());
         // Chained operators pass references instead of copies; no operator here changes a record it emitted.
         env.getConfig().enableObjectReuse();
     }

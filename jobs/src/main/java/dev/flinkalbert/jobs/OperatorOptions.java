@@ -62,31 +62,27 @@ public final class OperatorOptions {
             description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
     Integer intraOpThreads;
 
-    /** The demo's earlier spelling of {@code --batch-size}. */
+    // The demo's earlier spellings, kept apart: picocli applies the defaults of unmatched options after parsing,
+    // which would overwrite a value an alias had set on the same field.
     @Option(names = "--max-batch-size", hidden = true, paramLabel = "N")
-    void maxBatchSize(int records) {
-        this.batchSize = records;
-    }
+    Integer batchSizeAlias;
 
-    /** The demo's earlier spelling of {@code --linger-ms}. */
     @Option(names = "--max-linger-ms", hidden = true, paramLabel = "MS")
-    void maxLingerMillis(long millis) {
-        this.lingerMillis = millis;
-    }
+    Long lingerMillisAlias;
 
     /**
      * Applies the options that are set (all of them under {@link Defaults}) to an operator's builder; with
      * {@code --shared-batcher}, the batcher is named after {@code name} and the model directory.
      */
     public <B extends AlbertTransform.Builder<B, ?>> B applyTo(B builder, String sharedBatcherName) {
-        if (batchSize != null) {
-            builder.maxBatchSize(batchSize);
+        if (batchSize() != null) {
+            builder.maxBatchSize(batchSize());
         }
         if (flushBatches != null) {
             builder.flushBatches(flushBatches);
         }
-        if (lingerMillis != null) {
-            builder.maxLinger(Duration.ofMillis(lingerMillis));
+        if (linger() != null) {
+            builder.maxLinger(linger());
         }
         if (tokenBudget != null) {
             builder.tokenBudget(tokenBudget);
@@ -108,12 +104,13 @@ public final class OperatorOptions {
 
     /** Records per ONNX Runtime call, or null for the operator's default. */
     public Integer batchSize() {
-        return batchSize;
+        return batchSizeAlias != null ? batchSizeAlias : batchSize;
     }
 
     /** The linger, or null for the operator's default. */
     public Duration linger() {
-        return lingerMillis == null ? null : Duration.ofMillis(lingerMillis);
+        Long millis = lingerMillisAlias != null ? lingerMillisAlias : lingerMillis;
+        return millis == null ? null : Duration.ofMillis(millis);
     }
 
     /**

@@ -49,7 +49,7 @@ public enum ModelTask {
             }
         }
         throw new IllegalArgumentException("unknown task '" + value + "': use one of " + Arrays.stream(values())
-                .map(ModelTask::optionValue).collect(Collectors.joining(", ")));
+                .map(ModelTask::optionValue).sorted().collect(Collectors.joining(", ")));
     }
 
     /**
