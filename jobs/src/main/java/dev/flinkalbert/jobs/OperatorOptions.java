@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The command-line options of an ALBERT operator that every command running one shares (the jobs {@code classify},
- * {@code embed}, {@code qa}, and the demo): batching, maximum length and the ONNX Runtime session. A picocli mixin:
+ * {@code embed}, {@code qa}, the demo and {@code bench pipeline}): batching, maximum length and the ONNX Runtime
+ * session. A picocli mixin:
  *
  * <pre>{@code
  * @Command(name = "mine", defaultValueProvider = OperatorOptions.Defaults.class)
@@ -102,6 +103,16 @@ public final class OperatorOptions {
         return builder;
     }
 
+    /** Batches per flush, or null for the operator's default. */
+    public Integer flushBatches() {
+        return flushBatches;
+    }
+
+    /** ONNX Runtime threads per call, or null for the operator's default. */
+    public Integer intraOpThreads() {
+        return intraOpThreads;
+    }
+
     /** Records per ONNX Runtime call, or null for the operator's default. */
     public Integer batchSize() {
         return batchSizeAlias != null ? batchSizeAlias : batchSize;
@@ -118,7 +129,8 @@ public final class OperatorOptions {
      * {@link OperatorOptions} names this class as its {@code defaultValueProvider}, so that help shows them.
      */
     public static class Defaults implements CommandLine.IDefaultValueProvider {
-        private static final Map<String, String> DEFAULTS = Map.of(
+        /** The defaults by option name (a subclass may change some, as a bench does). */
+        protected static final Map<String, String> DEFAULTS = Map.of(
                 "--batch-size", "" + AlbertEncoder.DEFAULT_MAX_BATCH_SIZE,
                 "--flush-batches", "" + AlbertTransform.Builder.DEFAULT_FLUSH_BATCHES,
                 "--linger-ms", "" + BatchPolicy.DEFAULT_MAX_LINGER.toMillis(),
@@ -128,7 +140,12 @@ public final class OperatorOptions {
 
         @Override
         public String defaultValue(CommandLine.Model.ArgSpec argSpec) {
-            return argSpec instanceof CommandLine.Model.OptionSpec option ? DEFAULTS.get(option.longestName()) : null;
+            return argSpec instanceof CommandLine.Model.OptionSpec option ? defaultValue(option.longestName()) : null;
+        }
+
+        /** The default of the option named {@code name}, or null. */
+        protected String defaultValue(String name) {
+            return DEFAULTS.get(name);
         }
     }
 }

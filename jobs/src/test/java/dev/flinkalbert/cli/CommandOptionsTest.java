@@ -10,8 +10,11 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** The demo spells its tasks and operator options as the jobs do, and still reads its earlier spellings. */
-class DemoCommandOptionsTest {
+/**
+ * The demo and the pipeline bench spell their tasks and operator options as the jobs do (the same mixin), and still
+ * read their earlier spellings.
+ */
+class CommandOptionsTest {
 
     @Test
     void tasksAndOptionsAreSpelledAsTheJobsSpellThem() {
@@ -40,5 +43,22 @@ class DemoCommandOptionsTest {
         int code = new CommandLine(new DemoCommand()).setErr(new PrintWriter(err)).execute("--task", "ner");
         assertEquals(2, code);
         assertTrue(err.toString().contains("classify, embed, qa"), err.toString());
+    }
+
+    @Test
+    void benchPipelineTakesTheJobsOptionsWithItsOwnDefaults() {
+        BenchPipelineCommand bench = new BenchPipelineCommand();
+        new CommandLine(bench).parseArgs("--model-dir", "m");
+        assertEquals(8, bench.operator.batchSize());                 // the bench's documented defaults
+        assertEquals(16, bench.operator.flushBatches());
+        assertEquals(Duration.ofMillis(50), bench.operator.linger());
+        assertEquals(2, bench.operator.intraOpThreads());
+        BenchPipelineCommand set = new BenchPipelineCommand();
+        new CommandLine(set).parseArgs("--model-dir", "m", "--batch-size", "4", "--flush-batches", "2",
+                "--linger-ms", "5", "--intra-op-threads", "1");
+        assertEquals(4, set.operator.batchSize());
+        assertEquals(2, set.operator.flushBatches());
+        assertEquals(Duration.ofMillis(5), set.operator.linger());
+        assertEquals(1, set.operator.intraOpThreads());
     }
 }
