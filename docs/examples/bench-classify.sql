@@ -11,7 +11,7 @@ CREATE TEMPORARY VIEW reviews AS
   FROM ids;
 CREATE TEMPORARY TABLE sink (id BIGINT, label STRING) WITH ('connector' = 'blackhole');
 CREATE MODEL sentiment INPUT (text STRING) OUTPUT (label STRING)
-  WITH ('provider' = 'albert', 'model-directory' = 'testdata/hf-albert-tiny/seqcls', 'batch.size' = '32');
+  WITH ('provider' = 'albert', 'model-directory' = 'testdata/hf-albert-tiny/seqcls', 'max-batch-size' = '32');
 
 INSERT INTO sink SELECT id, text FROM reviews;
 INSERT INTO sink SELECT id, label

@@ -38,7 +38,7 @@ CREATE MODEL sentiment
   WITH (
     'provider' = 'albert',
     'model-directory' = 'testdata/hf-albert-tiny/seqcls',
-    'batch.size' = '64'
+    'max-batch-size' = '64'
   );
 
 INSERT INTO predictions

@@ -40,6 +40,10 @@ public final class BenchInferenceCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BenchWorkloadOptions workload;
 
+    @Option(names = "--intra-op-threads", defaultValue = "" + BenchWorkloadOptions.DEFAULT_INTRA_OP_THREADS,
+            paramLabel = "N", description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
+    int intraOpThreads;
+
     @Option(names = "--records", paramLabel = "N",
             description = "Texts per pass (default: enough for about " + BenchWorkloadOptions.AUTO_SECONDS
                     + " s of ONNX Runtime alone at the largest batch size, at least "
@@ -75,12 +79,12 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         }
         int largest = batchSizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
         int records = this.records != null ? this.records
-                : workload.autoRecords(spec.commandLine(), modelDirectory, null, largest);
+                : workload.autoRecords(spec.commandLine(), modelDirectory, null, intraOpThreads, largest);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
-        try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts)) {
+        try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts)) {
             out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
                     + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, workload.lengths,
-                    bench.meanTokens(), workload.intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
+                    bench.meanTokens(), intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
             int n = batchSizes.size();
             // Variants interleaved within each repeat, so that a noisy neighbour slows all of them alike.
             double[][] rawSeconds = new double[n][repeats];
@@ -131,7 +135,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         root.put("records", records);
         root.put("lengths", workload.lengths);
         root.put("mean_tokens", bench.meanTokens());
-        root.put("intra_op_threads", workload.intraOpThreads);
+        root.put("intra_op_threads", intraOpThreads);
         root.put("repeats", repeats);
         root.put("shared_batcher", shared);
         root.put("flush_batches", flushBatches);

@@ -6,6 +6,9 @@ import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.demo.LatencyStats;
 import dev.flinkalbert.flink.AlbertClassifier;
 import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.jobs.AlbertJob;
+import dev.flinkalbert.jobs.JobAssembly;
+import dev.flinkalbert.jobs.OperatorOptions;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
 import dev.flinkalbert.pipeline.KafkaPipeline;
 import dev.flinkalbert.pipeline.PipelineStage;
@@ -57,6 +60,7 @@ import picocli.CommandLine.Spec;
         name = "pipeline",
         mixinStandardHelpOptions = true,
         sortOptions = false,
+        defaultValueProvider = BenchPipelineCommand.Defaults.class,
         description = "End-to-end throughput and latency of the classify job through an in-process broker.")
 public final class BenchPipelineCommand implements Callable<Integer> {
 
@@ -81,22 +85,21 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     + InferenceBench.MIN_AUTO_RECORDS + ")")
     Integer records;
 
-    @Option(names = "--batch-size", defaultValue = "8", paramLabel = "N",
-            description = "Rows per ONNX Runtime call, in the job and alone (default: ${DEFAULT-VALUE})")
-    int batchSize;
+    /** The job's operator options, as the jobs have them; the bench's own defaults are {@link Defaults}'. */
+    @CommandLine.Mixin
+    OperatorOptions operator;
 
-    @Option(names = "--flush-batches", defaultValue = "" + BenchWorkloadOptions.DEFAULT_FLUSH_BATCHES, paramLabel = "K",
-            description = "The job flushes K batches at once, sorted by length (default: ${DEFAULT-VALUE})")
-    int flushBatches;
-
-    @Option(names = "--linger-ms", defaultValue = "50", paramLabel = "MS",
-            description = "The job's linger (default: ${DEFAULT-VALUE})")
-    long lingerMillis;
-
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "10000", paramLabel = "MS",
+    @Option(names = "--checkpoint-interval", defaultValue = "10s", paramLabel = "DURATION",
+            converter = AlbertJob.DurationConverter.class,
             description = "Checkpoints commit the results; each one also flushes the operator, so short intervals"
                     + " mean small batches (default: ${DEFAULT-VALUE}, the jobs' default)")
-    long checkpointMillis;
+    Duration checkpointInterval;
+
+    /** The earlier spelling, in milliseconds (its own field: picocli sets unmatched defaults after parsing). */
+    @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
+    Long checkpointIntervalMillis;
+
+    private long checkpointMillis;
 
     @Option(names = "--rate", paramLabel = "EVENTS/S",
             description = "Input rate of the latency run (default: half the measured throughput)")
@@ -116,20 +119,25 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        int batchSize = operator.batchSize();
+        int flushBatches = operator.flushBatches();
+        int intraOpThreads = operator.intraOpThreads();
+        checkpointMillis = checkpointIntervalMillis != null ? checkpointIntervalMillis : checkpointInterval.toMillis();
         if (repeats < 1 || (records != null && records < 1) || batchSize < 1 || flushBatches < 1) {
             throw new ParameterException(spec.commandLine(),
                     "--repeats, --records, --batch-size and --flush-batches must be >= 1");
         }
         int records = this.records != null ? this.records
-                : workload.autoRecords(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, batchSize);
+                : workload.autoRecords(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, intraOpThreads,
+                        batchSize);
         // The pipeline benchmark runs the classify job.
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, ModelTask.CLASSIFICATION, workload.lengths,
                 records);
-        try (InferenceBench bench = new InferenceBench(modelDirectory, workload.intraOpThreads, texts);
+        try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts);
                 EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().build().start()) {
             out.printf("model %s, %d texts of %s tokens (mean %.1f), %d intra-op threads, batch %d, flushes of"
                     + " %d batches, checkpoints every %d ms, %d repeats%n", modelDirectory, records, workload.lengths,
-                    bench.meanTokens(), workload.intraOpThreads, batchSize, flushBatches, checkpointMillis, repeats);
+                    bench.meanTokens(), intraOpThreads, batchSize, flushBatches, checkpointMillis, repeats);
             cluster = bench.cluster();
             broker.createTopic(INPUT, 1);
             produce(broker, texts);
@@ -163,7 +171,7 @@ public final class BenchPipelineCommand implements Callable<Integer> {
             root.put("records", records);
             root.put("lengths", workload.lengths);
             root.put("mean_tokens", bench.meanTokens());
-            root.put("intra_op_threads", workload.intraOpThreads);
+            root.put("intra_op_threads", intraOpThreads);
             root.put("batch_size", batchSize);
             root.put("flush_batches", flushBatches);
             root.put("checkpoint_interval_ms", checkpointMillis);
@@ -232,12 +240,8 @@ public final class BenchPipelineCommand implements Callable<Integer> {
     private KafkaPipeline<ClassificationResult> pipeline(EmbeddedKafkaBroker broker, boolean bounded,
             OffsetsInitializer start) {
         runs++;
-        AlbertClassifier classifier = AlbertClassifier.builder()
-                .modelDirectory(modelDirectory)
-                .intraOpThreads(workload.intraOpThreads)
-                .maxBatchSize(batchSize)
-                .flushBatches(flushBatches)
-                .maxLinger(Duration.ofMillis(lingerMillis))
+        AlbertClassifier classifier = operator
+                .applyTo(AlbertClassifier.builder().modelDirectory(modelDirectory), "bench-pipeline")
                 .build();
         PipelineStage<ClassificationResult> stage = events -> {
             SingleOutputStreamOperator<ClassificationResult> results =
@@ -247,17 +251,10 @@ public final class BenchPipelineCommand implements Callable<Integer> {
                     .map(new EmitLatency()).name("latency");
             return new StageOutput<>(stamped, results.getSideOutput(MicroBatching.DEAD_LETTERS));
         };
-        var builder = KafkaPipeline.<ClassificationResult>builder()
+        var builder = JobAssembly.pipeline(stage, classifier.resultClass(), FORMAT, INPUT, outputTopic(),
+                        "bench-dead", "bench-" + runs)
                 .setBootstrapServers(broker.bootstrapServers())
-                .setInputTopic(INPUT)
-                .setGroupId("bench-" + runs)
-                .setStartingOffsets(start)
-                .setEventFormat(FORMAT.deserializer(TextEvent.class))
-                .setStage(stage)
-                .setResultTopic(outputTopic())
-                .setResultFormat(FORMAT.serializer(ClassificationResult.class, outputTopic()))
-                .setDeadLetterTopic("bench-dead")
-                .setTransactionalIdPrefix("bench-" + runs);
+                .setStartingOffsets(start);
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
@@ -340,6 +337,23 @@ public final class BenchPipelineCommand implements Callable<Integer> {
         public ClassificationResult map(ClassificationResult result) {
             LATENCIES.add(System.currentTimeMillis() - result.getEventTime().toEpochMilli());
             return result;
+        }
+    }
+
+    /**
+     * The bench's operator defaults: calls of 8 rows flushed 16 at a time (sorted by length within a flush, texts
+     * of 8-64 tokens then pad by a few per cent), a 50 ms linger, two threads; the jobs' for the rest.
+     */
+    public static final class Defaults extends OperatorOptions.Defaults {
+        private static final java.util.Map<String, String> BENCH = java.util.Map.of(
+                "--batch-size", "8",
+                "--flush-batches", "" + BenchWorkloadOptions.DEFAULT_FLUSH_BATCHES,
+                "--linger-ms", "50",
+                "--intra-op-threads", "" + BenchWorkloadOptions.DEFAULT_INTRA_OP_THREADS);
+
+        @Override
+        protected String defaultValue(String name) {
+            return BENCH.getOrDefault(name, super.defaultValue(name));
         }
     }
 }

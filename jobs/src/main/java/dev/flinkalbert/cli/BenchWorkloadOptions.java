@@ -18,9 +18,8 @@ final class BenchWorkloadOptions {
      */
     static final int DEFAULT_FLUSH_BATCHES = 16;
 
-    @Option(names = "--intra-op-threads", defaultValue = "2", paramLabel = "N",
-            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
+    /** The benches' ONNX Runtime threads per call (two: the machine the figures come from has two cores). */
+    static final int DEFAULT_INTRA_OP_THREADS = 2;
 
     @Option(names = "--lengths", defaultValue = "8-64", paramLabel = "MIN-MAX",
             description = "Token lengths of the texts, drawn uniformly (default: ${DEFAULT-VALUE})")
@@ -30,7 +29,8 @@ final class BenchWorkloadOptions {
      * Texts for about {@value #AUTO_SECONDS} s per pass of ONNX Runtime alone at {@code batchSize}, timed on a sample
      * of {@value InferenceBench#MIN_AUTO_RECORDS} texts.
      */
-    int autoRecords(CommandLine commandLine, Path modelDirectory, ModelTask task, int batchSize) throws Exception {
+    int autoRecords(CommandLine commandLine, Path modelDirectory, ModelTask task, int intraOpThreads, int batchSize)
+            throws Exception {
         List<String> sample = BenchTexts.forModel(commandLine, modelDirectory, task, lengths,
                 InferenceBench.MIN_AUTO_RECORDS);
         int records = InferenceBench.autoRecords(modelDirectory, intraOpThreads, sample, batchSize, AUTO_SECONDS);

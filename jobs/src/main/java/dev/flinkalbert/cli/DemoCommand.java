@@ -8,6 +8,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.flinkalbert.demo.Demo;
+import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.jobs.AlbertJob;
+import dev.flinkalbert.jobs.OperatorOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +23,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        defaultValueProvider = OperatorOptions.Defaults.class,
         description = {
             "Streams sample texts through Kafka into an ALBERT job on a local Flink MiniCluster and shows the results"
                     + " as they arrive, with throughput, batch size and end-to-end latency.",
@@ -31,9 +35,9 @@ final class DemoCommand implements Callable<Integer> {
     static final String DEMO_MODEL = "model/demo-model";
     static final String ROOT_PROPERTY = "flinkalbert.root";
 
-    @Option(names = "--task", defaultValue = "classify", paramLabel = "TASK",
+    @Option(names = "--task", defaultValue = "classify", paramLabel = "TASK", converter = TaskConverter.class,
             description = "classify, embed or qa (questions asked of each text) (default: ${DEFAULT-VALUE})")
-    Demo.Task task;
+    ModelTask task;
 
     @Option(names = "--model-dir", paramLabel = "DIR",
             description = "An ALBERT model directory: model.onnx, config.json, spiece.model (default: the committed"
@@ -48,24 +52,23 @@ final class DemoCommand implements Callable<Integer> {
             description = "Stop after N results and print a summary; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE})")
     long events;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
-            description = "cpu, cuda or cuda:N (CUDA needs onnxruntime_gpu; see the README) (default: ${DEFAULT-VALUE})")
-    String device;
+    @CommandLine.Mixin
+    OperatorOptions operator;
 
-    @Option(names = "--intra-op-threads", defaultValue = "1", paramLabel = "N",
-            description = "ONNX Runtime threads per model call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
+    @Option(names = "--checkpoint-interval", defaultValue = "1s", paramLabel = "DURATION",
+            converter = AlbertJob.DurationConverter.class,
+            description = "Results are committed (and become visible) at each checkpoint, e.g. 500ms, 1s"
+                    + " (default: ${DEFAULT-VALUE})")
+    Duration checkpointInterval;
 
-    @Option(names = "--max-batch-size", paramLabel = "N", description = "Most events per model call (default: the operator's)")
-    Integer maxBatchSize;
+    /** The earlier spelling, in milliseconds (its own field: picocli sets unmatched defaults after parsing). */
+    @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
+    Long checkpointIntervalMillis;
 
-    @Option(names = "--max-linger-ms", paramLabel = "MS",
-            description = "Longest wait for a batch to fill (default: the operator's)")
-    Long maxLingerMillis;
-
-    @Option(names = "--checkpoint-interval-ms", defaultValue = "1000", paramLabel = "MS",
-            description = "Results are committed (and become visible) at each checkpoint (default: ${DEFAULT-VALUE})")
-    long checkpointIntervalMillis;
+    /** {@code --checkpoint-interval}, or its earlier spelling when that was given. */
+    Duration checkpointInterval() {
+        return checkpointIntervalMillis != null ? Duration.ofMillis(checkpointIntervalMillis) : checkpointInterval;
+    }
 
     @Option(names = "--web-ui-port", defaultValue = "" + Demo.Settings.DEFAULT_WEB_UI_PORT, paramLabel = "PORT",
             description = "Flink web UI port on 127.0.0.1; another free one when taken (default: ${DEFAULT-VALUE})")
@@ -86,9 +89,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         Demo.Settings settings;
         try {
-            settings = new Demo.Settings(task, model, rate, events, device, intraOpThreads, maxBatchSize,
-                    maxLingerMillis == null ? null : Duration.ofMillis(maxLingerMillis),
-                    Duration.ofMillis(checkpointIntervalMillis), webUiPort, Duration.ofSeconds(reportSeconds));
+            settings = new Demo.Settings(task, model, rate, events, operator, checkpointInterval(), webUiPort,
+                    Duration.ofSeconds(reportSeconds));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -129,5 +131,17 @@ final class DemoCommand implements Callable<Integer> {
                 "  ./albert demo --model-dir /tmp/albert-cls",
                 "(see the README, 'Bringing a Hugging Face model')."));
         return null;
+    }
+
+    /** {@code classify}, {@code embed}, {@code qa}: the tasks as every command spells them. */
+    static final class TaskConverter implements CommandLine.ITypeConverter<ModelTask> {
+        @Override
+        public ModelTask convert(String value) {
+            try {
+                return ModelTask.fromOptionValue(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 }

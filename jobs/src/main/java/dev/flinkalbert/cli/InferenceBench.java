@@ -1,6 +1,8 @@
 package dev.flinkalbert.cli;
 
 import dev.flinkalbert.flink.AlbertTask;
+import dev.flinkalbert.flink.ModelLocation;
+import dev.flinkalbert.inference.TaskSpec;
 import dev.flinkalbert.flink.BatchProcessor;
 import dev.flinkalbert.flink.MicroBatching;
 import dev.flinkalbert.inference.AlbertEncoder;
@@ -144,9 +146,9 @@ final class InferenceBench implements AutoCloseable {
     /** The model's task (classification or embeddings) with {@code batchSize} rows per ONNX Runtime call. */
     @SuppressWarnings("unchecked") // results are only counted
     private static AlbertTask<Object> task(AlbertModel model, SessionSettings settings, int batchSize) {
-        AlbertTask.Builder<?> builder = model.task() == ModelTask.CLASSIFICATION
-                ? AlbertTask.classification(model.directory()) : AlbertTask.embeddings(model.directory());
-        return (AlbertTask<Object>) builder.sessionSettings(settings).maxBatchSize(batchSize).build();
+        TaskSpec<Object> spec = (TaskSpec<Object>) model.task().defaults();
+        return AlbertTask.builder(ModelLocation.local(model.directory()), spec)
+                .sessionSettings(settings).maxBatchSize(batchSize).build();
     }
 
     private double timedJob(java.util.function.Function<DataStream<TextInput>, DataStream<Object>> stage)

@@ -6,16 +6,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.AlbertPredictor;
 import dev.flinkalbert.inference.Answer;
+import dev.flinkalbert.inference.AlbertEncoder;
 import dev.flinkalbert.inference.AnswerPrediction;
+import dev.flinkalbert.inference.AnswerSpec;
 import dev.flinkalbert.inference.ClassificationPrediction;
-import dev.flinkalbert.inference.Embedder;
+import dev.flinkalbert.inference.ClassificationSpec;
 import dev.flinkalbert.inference.Embedding;
+import dev.flinkalbert.inference.EmbeddingSpec;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.LabelScore;
-import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.inference.Outcome;
 import dev.flinkalbert.inference.Pooling;
+import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TaskSpec;
 import dev.flinkalbert.inference.TextInput;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -53,8 +57,6 @@ import picocli.CommandLine.Spec;
         })
 public final class PredictCommand implements Callable<Integer> {
 
-    static final int DEFAULT_BATCH_SIZE = 32;
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
@@ -77,7 +79,7 @@ public final class PredictCommand implements Callable<Integer> {
             description = "Longest tokenized input (default: the model's; QA: its window, 384)")
     Integer maxLength;
 
-    @Option(names = "--batch-size", defaultValue = "" + DEFAULT_BATCH_SIZE, paramLabel = "N",
+    @Option(names = "--batch-size", defaultValue = "" + AlbertEncoder.DEFAULT_MAX_BATCH_SIZE, paramLabel = "N",
             description = "Lines per batch (default: ${DEFAULT-VALUE})")
     int batchSize;
 
@@ -116,35 +118,26 @@ public final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The model's head with the options given, checked against the model (every problem at once). */
     private AlbertPredictor<?> predictor(AlbertModel model) {
-        ModelTask task = model.task();
         List<String> misplaced = new ArrayList<>();
-        if (task != ModelTask.EMBEDDINGS && (pooling != null || normalize)) {
+        TaskSpec<?> head = model.task().defaults();
+        if (head instanceof EmbeddingSpec embedding) {
+            head = embedding.withPooling(pooling == null ? embedding.pooling() : pooling).withNormalize(normalize);
+        } else if (pooling != null || normalize) {
             misplaced.add("--pooling and --normalize apply to embedding models");
         }
-        if (task != ModelTask.CLASSIFICATION && topK != null) {
+        if (head instanceof ClassificationSpec classification) {
+            head = topK == null ? classification : classification.withTopK(topK);
+        } else if (topK != null) {
             misplaced.add("--top-k applies to classification models");
         }
         if (!misplaced.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), modelDirectory + " is a " + task + " model: "
+            throw new ParameterException(spec.commandLine(), modelDirectory + " is a " + model.task() + " model: "
                     + String.join("; ", misplaced));
         }
         try {
-            return switch (task) {
-                case CLASSIFICATION -> {
-                    var b = model.classifier().topK(topK == null ? model.labels().size() : topK).maxBatchSize(batchSize);
-                    yield (maxLength == null ? b : b.maxLength(maxLength)).build();
-                }
-                case EMBEDDINGS -> {
-                    var b = model.embedder().pooling(pooling == null ? Embedder.DEFAULT_POOLING : pooling)
-                            .normalize(normalize).maxBatchSize(batchSize);
-                    yield (maxLength == null ? b : b.maxLength(maxLength)).build();
-                }
-                case QUESTION_ANSWERING -> {
-                    var b = model.answerer().maxBatchSize(batchSize);
-                    yield (maxLength == null ? b : b.maxLength(maxLength)).build();
-                }
-            };
+            return model.predictor(head, PredictorLimits.DEFAULTS.withMaxBatchSize(batchSize).withMaxLength(maxLength));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -169,9 +162,10 @@ public final class PredictCommand implements Callable<Integer> {
                 if (json.hasNonNull("id")) {
                     output.set("id", json.get("id"));
                 }
-                inputs.add(model.task() == ModelTask.QUESTION_ANSWERING
-                        ? TextInput.question(text(json, "question"), text(json, "context"))
-                        : new TextInput(text(json, "text"), optionalText(json, "text_pair")));
+                String[] fields = model.task().inputFields();
+                inputs.add(model.task().questionInput()
+                        ? TextInput.question(text(json, fields[0]), text(json, fields[1]))
+                        : new TextInput(text(json, fields[0]), optionalText(json, fields[1])));
                 positions.add(outputs.size() - 1);
             } catch (IOException | IllegalArgumentException e) {
                 output.put("error", "unreadable line: " + e.getMessage());
@@ -218,7 +212,7 @@ public final class PredictCommand implements Callable<Integer> {
                 output.putNull("answer");
             } else {
                 output.put("answer", best.text()).put("score", best.score())
-                        .put("start", best.start()).put("end", best.end());
+                        .put("start", AnswerSpec.offset(best, true)).put("end", AnswerSpec.offset(best, false));
             }
         }
     }

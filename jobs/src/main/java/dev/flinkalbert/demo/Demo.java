@@ -1,6 +1,5 @@
 package dev.flinkalbert.demo;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -26,20 +25,16 @@ import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.EmbeddingResult;
 import dev.flinkalbert.avro.QaAnswer;
-import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.flink.AlbertAnswerer;
-import dev.flinkalbert.flink.AlbertClassifier;
-import dev.flinkalbert.flink.AlbertEmbedder;
 import dev.flinkalbert.flink.AlbertTransform;
-import dev.flinkalbert.flink.MicroBatching;
 import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.jobs.JobAssembly;
+import dev.flinkalbert.jobs.OperatorOptions;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
-import dev.flinkalbert.pipeline.KafkaPipeline;
-import dev.flinkalbert.pipeline.StageOutput;
 import dev.flinkalbert.serde.KafkaRecordFormat;
 import dev.flinkalbert.serde.WireFormat;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
@@ -48,10 +43,7 @@ import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,10 +58,11 @@ import org.slf4j.LoggerFactory;
  * {@code ./albert demo}: everything in one process. An in-process Kafka broker, a Flink MiniCluster with its web UI
  * on 127.0.0.1, sample texts produced at a steady rate into a topic, the ALBERT job (Avro in, Avro out, exactly
  * once) and a reader that prints each result as it is committed, with a periodic line of throughput, batch size
- * and end-to-end latency (event time → result read).
+ * and end-to-end latency (event time → result read). The job is assembled as the ready-made jobs are
+ * ({@link JobAssembly}), with the operator of the chosen head ({@link AlbertTransform#builder(ModelTask)}).
  *
  * <pre>{@code
- * Demo.Settings settings = Demo.Settings.defaults(Demo.Task.CLASSIFY, Path.of("model/demo-model")).withEvents(200);
+ * Demo.Settings settings = Demo.Settings.defaults(ModelTask.CLASSIFICATION, Path.of("model/demo-model")).withEvents(200);
  * try (Demo demo = new Demo(settings, System.out)) {
  *     int exitCode = demo.run();   // returns after 200 results, with a summary
  * }
@@ -80,15 +73,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Demo implements AutoCloseable {
 
-    /** What the demo runs. */
-    public enum Task {
-        CLASSIFY, EMBED, QA;
-
-        String optionValue() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
     /**
      * The demo's settings.
      *
@@ -96,17 +80,14 @@ public final class Demo implements AutoCloseable {
      * @param modelDirectory the ALBERT export ({@code model.onnx}, {@code config.json}, {@code spiece.model})
      * @param eventsPerSecond how fast sample events are produced
      * @param results stop after this many results (0: run until Ctrl-C)
-     * @param device {@code cpu} or {@code cuda[:N]}
-     * @param intraOpThreads ONNX Runtime threads per call
-     * @param maxBatchSize most events per model call, or null for the operator's default
-     * @param maxLinger longest wait for a batch to fill, or null for the operator's default
+     * @param operator the operator options the jobs have too (batching, device, threads; unset ones at the
+     *     operator's defaults)
      * @param checkpointInterval how often results are committed (exactly-once results appear on commit)
      * @param webUiPort the port wanted for Flink's web UI (another free one if taken)
      * @param reportInterval how often the figures line is printed
      */
-    public record Settings(Task task, Path modelDirectory, double eventsPerSecond, long results, String device,
-            int intraOpThreads, Integer maxBatchSize, Duration maxLinger, Duration checkpointInterval, int webUiPort,
-            Duration reportInterval) {
+    public record Settings(ModelTask task, Path modelDirectory, double eventsPerSecond, long results,
+            OperatorOptions operator, Duration checkpointInterval, int webUiPort, Duration reportInterval) {
 
         public static final double DEFAULT_EVENTS_PER_SECOND = 10;
         public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
@@ -116,6 +97,7 @@ public final class Demo implements AutoCloseable {
         public Settings {
             Objects.requireNonNull(task, "task");
             Objects.requireNonNull(modelDirectory, "modelDirectory");
+            Objects.requireNonNull(operator, "operator");
             if (!(eventsPerSecond > 0)) {
                 throw new IllegalArgumentException("--rate must be above 0 events per second, got " + eventsPerSecond);
             }
@@ -124,15 +106,15 @@ public final class Demo implements AutoCloseable {
             }
         }
 
-        /** CPU, one thread, the operator's batching defaults and this class's other defaults; unbounded. */
-        public static Settings defaults(Task task, Path modelDirectory) {
-            return new Settings(task, modelDirectory, DEFAULT_EVENTS_PER_SECOND, 0, "cpu", 1, null, null,
+        /** The operator's defaults (CPU, one thread) and this class's other defaults; unbounded. */
+        public static Settings defaults(ModelTask task, Path modelDirectory) {
+            return new Settings(task, modelDirectory, DEFAULT_EVENTS_PER_SECOND, 0, new OperatorOptions(),
                     DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_WEB_UI_PORT, DEFAULT_REPORT_INTERVAL);
         }
 
         public Settings withEvents(long results) {
-            return new Settings(task, modelDirectory, eventsPerSecond, results, device, intraOpThreads, maxBatchSize,
-                    maxLinger, checkpointInterval, webUiPort, reportInterval);
+            return new Settings(task, modelDirectory, eventsPerSecond, results, operator, checkpointInterval,
+                    webUiPort, reportInterval);
         }
     }
 
@@ -171,6 +153,7 @@ public final class Demo implements AutoCloseable {
     private volatile MiniCluster cluster;
     private volatile JobClient job;
     private volatile SampleProducer producer;
+    private volatile AlbertTransform<?, ?> transform;
 
     public Demo(Settings settings, PrintStream out) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -195,7 +178,8 @@ public final class Demo implements AutoCloseable {
         long started = System.nanoTime();
         LOG.info("Starting the demo: {}", settings);   // also sets up logging before the start-up threads log
         SampleTexts samples = SampleTexts.load();
-        AlbertTransform<?> transform = transform(samples);
+        AlbertTransform<?, ?> transform = transform(samples);
+        this.transform = transform;
         // The broker and the cluster take seconds each to start: start both while the model opens.
         CompletableFuture<EmbeddedKafkaBroker> startingBroker =
                 CompletableFuture.supplyAsync(() -> EmbeddedKafkaBroker.builder().build().start());
@@ -224,7 +208,7 @@ public final class Demo implements AutoCloseable {
         job = submit(transform, webUi.getPort());
         out.printf("flink:     web UI %s  (job %s)%n", webUi, job.getJobID());
 
-        int answersPerEvent = settings.task() == Task.QA ? samples.questions().size() : 1;
+        int answersPerEvent = settings.task().questionInput() ? samples.questions().size() : 1;
         long events = settings.results() == 0 ? Long.MAX_VALUE
                 : (settings.results() + answersPerEvent - 1) / answersPerEvent;
         producer = new SampleProducer(broker.bootstrapServers(), INPUT_TOPIC, format, samples,
@@ -232,7 +216,7 @@ public final class Demo implements AutoCloseable {
         producer.start();
         out.printf("producing: %s at %.1f/s%s. %s%n%n",
                 events == Long.MAX_VALUE ? "sample texts" : events + " sample texts", settings.eventsPerSecond(),
-                settings.task() == Task.QA ? ", each asked " + answersPerEvent + " questions" : "",
+                settings.task().questionInput() ? ", each asked " + answersPerEvent + " questions" : "",
                 settings.results() == 0 ? "Ctrl-C stops." : "Stops after " + settings.results() + " results.");
         out.flush();
         return readResults(webUi, started);
@@ -275,57 +259,32 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    private AlbertTransform<?> transform(SampleTexts samples) {
-        return switch (settings.task()) {
-            case CLASSIFY -> configure(AlbertClassifier.builder().topK(1));
-            case EMBED -> configure(AlbertEmbedder.builder());
-            case QA -> configure(AlbertAnswerer.builder().questions(samples.questions()));
-        };
+    /** The head's operator with the demo's settings; question answering asks the sample questions of each text. */
+    private AlbertTransform<?, ?> transform(SampleTexts samples) {
+        AlbertTransform.Builder<?, ? extends AlbertTransform<?, ?>> builder = AlbertTransform.builder(settings.task());
+        if (builder instanceof AlbertAnswerer.Builder answerer) {
+            answerer.questions(samples.questions());
+        }
+        return configure(builder);
     }
 
-    private <B extends AlbertTransform.Builder<B, T>, T extends AlbertTransform<?>> T configure(B builder) {
-        builder.modelDirectory(settings.modelDirectory())
-                .device(settings.device())
-                .intraOpThreads(settings.intraOpThreads());
-        if (settings.maxBatchSize() != null) {
-            builder.maxBatchSize(settings.maxBatchSize());
-        }
-        if (settings.maxLinger() != null) {
-            builder.maxLinger(settings.maxLinger());
-        }
-        return builder.build();
+    private <B extends AlbertTransform.Builder<B, T>, T extends AlbertTransform<?, ?>> T configure(
+            AlbertTransform.Builder<B, T> builder) {
+        builder.modelDirectory(settings.modelDirectory());
+        return settings.operator().applyTo(builder.self(), "albert-demo").build();
     }
 
-    private JobClient submit(AlbertTransform<?> transform, int restPort) throws Exception {
+    private JobClient submit(AlbertTransform<?, ?> transform, int restPort) throws Exception {
         // The job goes to the running MiniCluster through its REST API, as 'flink run' would; its classes are on
         // this JVM's class path, so no jar travels.
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort);
         env.setParallelism(1);
         env.enableCheckpointing(settings.checkpointInterval().toMillis());
-        switch (settings.task()) {
-            case CLASSIFY -> pipeline(ClassificationResult.class, ((AlbertClassifier) transform)::apply).addTo(env);
-            case EMBED -> pipeline(EmbeddingResult.class, ((AlbertEmbedder) transform)::apply).addTo(env);
-            case QA -> pipeline(QaAnswer.class, ((AlbertAnswerer) transform)::apply).addTo(env);
-        }
-        return env.executeAsync("albert-demo-" + settings.task().optionValue());
-    }
-
-    private <R extends SpecificRecord> KafkaPipeline<R> pipeline(Class<R> resultType,
-            SerializableFunction<DataStream<TextEvent>, SingleOutputStreamOperator<R>> apply) {
-        return KafkaPipeline.<R>builder()
+        JobAssembly.pipeline(transform, format, INPUT_TOPIC, RESULT_TOPIC, DEAD_LETTER_TOPIC, "albert-demo")
                 .setBootstrapServers(broker.bootstrapServers())
-                .setInputTopic(INPUT_TOPIC)
-                .setGroupId("albert-demo")
-                .setEventFormat(format.deserializer(TextEvent.class))
-                .setStage(events -> {
-                    SingleOutputStreamOperator<R> results = apply.apply(events);
-                    return new StageOutput<>(results, results.getSideOutput(MicroBatching.DEAD_LETTERS));
-                })
-                .setResultTopic(RESULT_TOPIC)
-                .setResultFormat(format.serializer(resultType, RESULT_TOPIC))
-                .setDeadLetterTopic(DEAD_LETTER_TOPIC)
-                .setTransactionalIdPrefix("albert-demo")
-                .build();
+                .build()
+                .addTo(env);
+        return env.executeAsync("albert-demo-" + settings.task().optionValue());
     }
 
     /** The demo's reading loop, on the calling thread. */
@@ -335,8 +294,9 @@ public final class Demo implements AutoCloseable {
         config.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "albert-demo-reader");
         config.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        Deserializer<? extends SpecificRecord> results = format.kafkaDeserializer(resultType());
-        SpecificDatumReader<DeadLetter> deadLetterReader = new SpecificDatumReader<>(DeadLetter.class);
+        Deserializer<? extends SpecificRecord> results = format.kafkaDeserializer(transform.resultClass());
+        // in the format the pipeline writes them, as the jobs do
+        Deserializer<DeadLetter> deadLetterReader = format.kafkaDeserializer(DeadLetter.class);
         BatchSizeProbe batchSize = new BatchSizeProbe(webUi.resolve("/jobs/" + job.getJobID()));
         LatencyStats stats = new LatencyStats();
         Set<String> seen = new HashSet<>();
@@ -352,8 +312,7 @@ public final class Demo implements AutoCloseable {
                     long now = System.currentTimeMillis();
                     if (record.topic().equals(DEAD_LETTER_TOPIC)) {
                         deadLetters++;
-                        DeadLetter d = deadLetterReader.read(null,
-                                DecoderFactory.get().binaryDecoder(record.value(), null));
+                        DeadLetter d = deadLetterReader.deserialize(record.topic(), record.value());
                         out.printf("dead letter %s: %s (%s)%n", d.getId(), d.getMessage(), d.getStage());
                         continue;
                     }
@@ -383,8 +342,8 @@ public final class Demo implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // close() from the shutdown hook: fall through to the summary
-        } catch (IOException e) {
-            out.println("Cannot read a dead letter: " + e);
+        } catch (RuntimeException e) {
+            out.println("Cannot read a result or dead letter: " + e);
             return 1;
         } finally {
             consumer.close();
@@ -437,30 +396,21 @@ public final class Demo implements AutoCloseable {
         return null;
     }
 
-    private Class<? extends SpecificRecord> resultType() {
-        return switch (settings.task()) {
-            case CLASSIFY -> ClassificationResult.class;
-            case EMBED -> EmbeddingResult.class;
-            case QA -> QaAnswer.class;
-        };
-    }
-
+    /** Id, and question where the result has one: what makes a result unique whatever the head. */
     private static String resultKey(SpecificRecord result) {
-        return result instanceof QaAnswer a ? a.getId() + "\u0000" + a.getQuestion() : String.valueOf(result.get(0));
+        Schema.Field question = result.getSchema().getField("question");
+        return result.get(result.getSchema().getField("id").pos())
+                + (question == null ? "" : "\u0000" + result.get(question.pos()));
     }
 
+    /** The result's event time (every result schema carries the event's), else the Kafka timestamp. */
     private static long eventTimeMillis(SpecificRecord result, long kafkaTimestamp) {
-        java.time.Instant eventTime = null;
-        if (result instanceof ClassificationResult r) {
-            eventTime = r.getEventTime();
-        } else if (result instanceof EmbeddingResult r) {
-            eventTime = r.getEventTime();
-        } else if (result instanceof QaAnswer r) {
-            eventTime = r.getEventTime();
-        }
-        return eventTime != null ? eventTime.toEpochMilli() : kafkaTimestamp;
+        Schema.Field field = result.getSchema().getField("event_time");
+        Object eventTime = field == null ? null : result.get(field.pos());
+        return eventTime instanceof java.time.Instant instant ? instant.toEpochMilli() : kafkaTimestamp;
     }
 
+    /** A line per result: the three heads' results in their own words, any other as Avro prints it. */
     private String describe(SpecificRecord result, long latencyMillis) {
         String line;
         if (result instanceof ClassificationResult r) {

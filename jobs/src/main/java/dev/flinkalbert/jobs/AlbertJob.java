@@ -1,29 +1,20 @@
 package dev.flinkalbert.jobs;
 
-import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.flink.AlbertTransform;
-import dev.flinkalbert.flink.BatchPolicy;
-import dev.flinkalbert.flink.MicroBatching;
-import dev.flinkalbert.inference.AlbertEncoder;
 import dev.flinkalbert.flink.ModelLocation;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.InvalidModelException;
-import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.pipeline.KafkaClientProperties;
 import dev.flinkalbert.pipeline.KafkaPipeline;
-import dev.flinkalbert.pipeline.PipelineStage;
-import dev.flinkalbert.pipeline.StageOutput;
 import dev.flinkalbert.serde.KafkaRecordFormat;
 import dev.flinkalbert.serde.SerdeOptions;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.function.SerializableFunction;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -37,6 +28,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -44,7 +36,8 @@ import picocli.CommandLine.Spec;
 /**
  * A Kafka-to-Kafka ALBERT job: {@link TextEvent}s in, results and dead letters out, through a {@link KafkaPipeline}
  * whose stage is one of the DataStream operators ({@code AlbertClassifier}, {@code AlbertEmbedder},
- * {@code AlbertAnswerer}). The same class is a sub-command of {@code ./albert} (a local MiniCluster) and a
+ * {@code AlbertAnswerer}), assembled by {@link JobAssembly} with the operator options of {@link OperatorOptions}.
+ * A subclass names its head ({@link #task()}) and builds its operator with the head's own options. The same class is a sub-command of {@code ./albert} (a local MiniCluster) and a
  * {@code main} for {@code flink run}: both parse the same options, and {@code getExecutionEnvironment()} picks the
  * cluster. Misconfiguration (an unknown option, a missing model directory, a bad format setting) stops it at start-up
  * with one message naming the fix; the model is opened and checked before the job is submitted.
@@ -110,36 +103,6 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             description = "Serde properties (format, schema.registry.url, basic.auth.user.info, …)")
     Path formatConfig;
 
-    @Option(names = "--batch-size", defaultValue = "" + BatchPolicy.DEFAULT_MAX_RECORDS, paramLabel = "N",
-            description = "Records per micro-batch (default: ${DEFAULT-VALUE})")
-    int batchSize;
-
-    @Option(names = "--flush-batches", defaultValue = "" + AlbertTransform.Builder.DEFAULT_FLUSH_BATCHES, paramLabel = "K",
-            description = "Flush K batches at once, sorted by length before they are cut (default: ${DEFAULT-VALUE})")
-    int flushBatches;
-
-    @Option(names = "--linger-ms", defaultValue = "20", paramLabel = "MS",
-            description = "Longest wait of a batch's first record (default: ${DEFAULT-VALUE})")
-    long lingerMillis;
-
-    @Option(names = "--token-budget", defaultValue = "" + AlbertEncoder.DEFAULT_TOKEN_BUDGET, paramLabel = "TOKENS",
-            description = "Most tokens per batch and per ONNX Runtime call (default: ${DEFAULT-VALUE})")
-    int tokenBudget;
-
-    @Option(names = "--max-length", paramLabel = "TOKENS", description = "Longest tokenized input or QA window")
-    Integer maxLength;
-
-    @Option(names = "--shared-batcher", description = "One batcher per TaskManager for all subtasks")
-    boolean sharedBatcher;
-
-    @Option(names = "--device", defaultValue = SessionSettings.DEFAULT_DEVICE, paramLabel = "DEVICE",
-            description = "cpu (default), cuda or cuda:N")
-    String device;
-
-    @Option(names = "--intra-op-threads", defaultValue = "" + SessionSettings.DEFAULT_INTRA_OP_THREADS,
-            paramLabel = "N", description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
-
     @Option(names = "--delivery-guarantee", defaultValue = "exactly-once", paramLabel = "GUARANTEE",
             description = "exactly-once (default) or at-least-once")
     String deliveryGuarantee;
@@ -149,45 +112,50 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             description = "Checkpoint interval, e.g. 500ms, 10s, 1m (default: ${DEFAULT-VALUE})")
     Duration checkpointInterval;
 
+    /** The earlier spelling, in milliseconds (its own field: picocli sets unmatched defaults after parsing). */
+    @Option(names = "--checkpoint-interval-ms", hidden = true, paramLabel = "MS")
+    Long checkpointIntervalMillis;
+
+    /** {@code --checkpoint-interval}, or its earlier spelling when that was given. */
+    Duration checkpointInterval() {
+        return checkpointIntervalMillis != null ? Duration.ofMillis(checkpointIntervalMillis) : checkpointInterval;
+    }
+
+    @Mixin
+    OperatorOptions operator;
+
     @Option(names = "--parallelism", paramLabel = "N", description = "Job parallelism (default: the cluster's)")
     Integer parallelism;
 
     @Option(names = "--bounded", description = "Stop at the input's end offsets at start-up (reprocess, then exit)")
     boolean bounded;
 
+    /** The head this job runs; its {@link ModelTask#optionValue()} is the command's name. */
+    abstract ModelTask task();
+
+    /** The DataStream operator of this job: {@code settings} applied to the head's builder, then its own options. */
+    abstract AlbertTransform<?, OUT> operator(BuilderSettings settings);
+
     /** The command's name ({@code classify}, {@code embed}, {@code qa}). */
-    abstract String name();
-
-    /** The result record's class. */
-    abstract Class<OUT> resultClass();
-
-    /** The DataStream operator of this job, built with the common settings and the command's own. */
-    abstract JobStage<OUT> stage(BuilderSettings settings);
-
-    /**
-     * The job's operator and how it is applied to the events (serializable: it becomes the pipeline's stage).
-     *
-     * @param transform the operator, for checking its model at start-up
-     * @param apply the operator applied to the events, e.g. {@code classifier::apply}
-     */
-    record JobStage<OUT>(AlbertTransform<?> transform,
-            SerializableFunction<DataStream<TextEvent>, SingleOutputStreamOperator<OUT>> apply) {}
+    final String name() {
+        return task().optionValue();
+    }
 
     @Override
     public Integer call() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        JobStage<OUT> stage;
+        AlbertTransform<?, OUT> operator;
         KafkaPipeline<OUT> pipeline;
         try {
-            stage = stage(new BuilderSettings());
-            pipeline = pipeline(stage.apply());
+            operator = operator(new BuilderSettings());
+            pipeline = pipeline(operator);
             configure(env);
         } catch (IllegalArgumentException | IllegalStateException | InvalidModelException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         AlbertModel checked;
         try {
-            checked = stage.transform().open(); // fails here, not on the TaskManagers; shares its session with a local job
+            checked = operator.open(); // fails here, not on the TaskManagers; shares its session with a local job
         } catch (InvalidModelException | IllegalStateException | IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
         }
@@ -198,8 +166,7 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
         return 0;
     }
 
-    private KafkaPipeline<OUT> pipeline(
-            SerializableFunction<DataStream<TextEvent>, SingleOutputStreamOperator<OUT>> operator) {
+    private KafkaPipeline<OUT> pipeline(AlbertTransform<?, OUT> operator) {
         KafkaClientProperties kafka = kafkaConfig == null ? KafkaClientProperties.empty()
                 : KafkaClientProperties.load(kafkaConfig);
         if (bootstrapServers == null && kafka.consumer().getProperty("bootstrap.servers") == null) {
@@ -207,32 +174,15 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
         }
         KafkaRecordFormat recordFormat = recordFormat();
         String group = groupId != null ? groupId : "albert-" + name();
-        KafkaPipeline.Builder<OUT> builder = KafkaPipeline.<OUT>builder()
+        KafkaPipeline.Builder<OUT> builder = JobAssembly
+                .pipeline(operator, recordFormat, inputTopic, outputTopic, deadLetterTopic, group)
                 .setKafkaProperties(kafka)
                 .setBootstrapServers(bootstrapServers)
-                .setInputTopic(inputTopic)
-                .setGroupId(group)
-                .setEventFormat(recordFormat.deserializer(TextEvent.class))
-                .setStage(stage(operator))
-                .setResultTopic(outputTopic)
-                .setResultFormat(recordFormat.serializer(resultClass(), outputTopic))
-                .setDeadLetterTopic(deadLetterTopic)
-                .setDeadLetterFormat(recordFormat.serializer(DeadLetter.class, deadLetterTopic))
-                .setDeliveryGuarantee(guarantee())
-                .setTransactionalIdPrefix(group);
+                .setDeliveryGuarantee(guarantee());
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
         }
         return builder.build();
-    }
-
-    /** A pipeline stage from a DataStream operator that emits dead letters on {@link MicroBatching#DEAD_LETTERS}. */
-    static <OUT> PipelineStage<OUT> stage(SerializableFunction<DataStream<TextEvent>,
-            SingleOutputStreamOperator<OUT>> operator) {
-        return events -> {
-            SingleOutputStreamOperator<OUT> results = operator.apply(events);
-            return new StageOutput<>(results, results.getSideOutput(MicroBatching.DEAD_LETTERS));
-        };
     }
 
     private void configure(StreamExecutionEnvironment env) {
@@ -242,10 +192,11 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             }
             env.setParallelism(parallelism);
         }
-        if (checkpointInterval.toMillis() < 10) {
-            throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms, got " + checkpointInterval);
+        Duration interval = checkpointInterval();
+        if (interval.toMillis() < 10) {
+            throw new IllegalArgumentException("--checkpoint-interval must be at least 10ms, got " + interval);
         }
-        env.enableCheckpointing(checkpointInterval.toMillis());
+        env.enableCheckpointing(interval.toMillis());
         // Chained operators pass references instead of copies; no operator here changes a record it emitted.
         env.getConfig().enableObjectReuse();
     }
@@ -285,21 +236,9 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
         <B extends AlbertTransform.Builder<B, ?>> B apply(B builder) {
             ModelLocation location = shipModel ? ModelLocation.shipped(modelDirectory) : ModelLocation.local(modelDirectory);
             builder.modelLocation(location.withModelSha256(modelSha256))
-                    .device(device)
-                    .intraOpThreads(intraOpThreads)
-                    .maxBatchSize(batchSize)
-                    .flushBatches(flushBatches)
-                    .maxLinger(Duration.ofMillis(lingerMillis))
-                    .tokenBudget(tokenBudget)
                     .modelVersion(modelVersion)
                     .uid(name());
-            if (maxLength != null) {
-                builder.maxLength(maxLength);
-            }
-            if (sharedBatcher) {
-                builder.sharedPerTaskManager("albert-" + name() + ":" + modelDirectory.toAbsolutePath().normalize());
-            }
-            return builder;
+            return operator.applyTo(builder, "albert-" + name() + ":" + modelDirectory.toAbsolutePath().normalize());
         }
     }
 
@@ -308,11 +247,14 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
         return new CommandLine(job).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
-    /** {@code 500ms}, {@code 10s}, {@code 2m}, or ISO-8601 ({@code PT10S}). */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    /** {@code 500ms}, {@code 10s}, {@code 2m}, ISO-8601 ({@code PT10S}), or a bare number of milliseconds. */
+    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
             String v = value.trim().toLowerCase(Locale.ROOT);
+            if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
+                return Duration.ofMillis(Long.parseLong(v));
+            }
             if (v.startsWith("pt")) {
                 return Duration.parse(v);
             }

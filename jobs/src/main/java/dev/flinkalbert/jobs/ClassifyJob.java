@@ -2,6 +2,7 @@ package dev.flinkalbert.jobs;
 
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.flink.AlbertClassifier;
+import dev.flinkalbert.inference.ModelTask;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Option;
  * ClassificationResults out (label, score, the best labels' scores), with a sequence-classification model.
  */
 @Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = OperatorOptions.Defaults.class,
         description = "Kafka → ALBERT text classification → Kafka, exactly once, on a local MiniCluster"
                 + " (or the cluster of 'flink run').")
 public final class ClassifyJob extends AlbertJob<ClassificationResult> {
@@ -19,23 +21,17 @@ public final class ClassifyJob extends AlbertJob<ClassificationResult> {
     Integer topK;
 
     @Override
-    String name() {
-        return "classify";
+    ModelTask task() {
+        return ModelTask.CLASSIFICATION;
     }
 
     @Override
-    Class<ClassificationResult> resultClass() {
-        return ClassificationResult.class;
-    }
-
-    @Override
-    JobStage<ClassificationResult> stage(BuilderSettings settings) {
+    AlbertClassifier operator(BuilderSettings settings) {
         AlbertClassifier.Builder builder = settings.apply(AlbertClassifier.builder());
         if (topK != null) {
             builder.topK(topK);
         }
-        AlbertClassifier classifier = builder.build();
-        return new JobStage<>(classifier, classifier::apply);
+        return builder.build();
     }
 
     public static void main(String[] args) {

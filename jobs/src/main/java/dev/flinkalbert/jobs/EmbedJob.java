@@ -2,7 +2,8 @@ package dev.flinkalbert.jobs;
 
 import dev.flinkalbert.avro.EmbeddingResult;
 import dev.flinkalbert.flink.AlbertEmbedder;
-import dev.flinkalbert.inference.Embedder;
+import dev.flinkalbert.inference.EmbeddingSpec;
+import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.inference.Pooling;
 
 import picocli.CommandLine.Command;
@@ -13,31 +14,26 @@ import picocli.CommandLine.Option;
  * with a base (feature-extraction) model.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = OperatorOptions.Defaults.class,
         description = "Kafka → ALBERT sentence embeddings → Kafka, exactly once, on a local MiniCluster"
                 + " (or the cluster of 'flink run').")
 public final class EmbedJob extends AlbertJob<EmbeddingResult> {
 
     @Option(names = "--pooling", paramLabel = "POOLING",
             description = "mean (default), cls or pooler")
-    Pooling pooling = Embedder.DEFAULT_POOLING;
+    Pooling pooling = EmbeddingSpec.DEFAULT_POOLING;
 
     @Option(names = "--normalize", description = "Scale vectors to unit L2 norm")
     boolean normalize;
 
     @Override
-    String name() {
-        return "embed";
+    ModelTask task() {
+        return ModelTask.EMBEDDINGS;
     }
 
     @Override
-    Class<EmbeddingResult> resultClass() {
-        return EmbeddingResult.class;
-    }
-
-    @Override
-    JobStage<EmbeddingResult> stage(BuilderSettings settings) {
-        AlbertEmbedder embedder = settings.apply(AlbertEmbedder.builder()).pooling(pooling).normalize(normalize).build();
-        return new JobStage<>(embedder, embedder::apply);
+    AlbertEmbedder operator(BuilderSettings settings) {
+        return settings.apply(AlbertEmbedder.builder()).pooling(pooling).normalize(normalize).build();
     }
 
     public static void main(String[] args) {

@@ -2,7 +2,8 @@ package dev.flinkalbert.jobs;
 
 import dev.flinkalbert.avro.QaAnswer;
 import dev.flinkalbert.flink.AlbertAnswerer;
-import dev.flinkalbert.inference.Answerer;
+import dev.flinkalbert.inference.AnswerSpec;
+import dev.flinkalbert.inference.ModelTask;
 
 import java.util.List;
 
@@ -15,6 +16,7 @@ import picocli.CommandLine.Option;
  * every event's text.
  */
 @Command(name = "qa", mixinStandardHelpOptions = true, sortOptions = false,
+        defaultValueProvider = OperatorOptions.Defaults.class,
         description = "Kafka → ALBERT extractive question answering → Kafka, exactly once, on a local MiniCluster"
                 + " (or the cluster of 'flink run').")
 public final class QaJob extends AlbertJob<QaAnswer> {
@@ -23,11 +25,11 @@ public final class QaJob extends AlbertJob<QaAnswer> {
             description = "Ask this of every event's text (repeatable; default: each event's question and context)")
     List<String> questions = List.of();
 
-    @Option(names = "--stride", defaultValue = "" + Answerer.DEFAULT_STRIDE, paramLabel = "TOKENS",
+    @Option(names = "--stride", defaultValue = "" + AnswerSpec.DEFAULT_STRIDE, paramLabel = "TOKENS",
             description = "Context tokens shared by consecutive windows (default: ${DEFAULT-VALUE})")
     int stride;
 
-    @Option(names = "--max-answer-length", defaultValue = "" + Answerer.DEFAULT_MAX_ANSWER_LENGTH,
+    @Option(names = "--max-answer-length", defaultValue = "" + AnswerSpec.DEFAULT_MAX_ANSWER_LENGTH,
             paramLabel = "TOKENS", description = "Longest answer (default: ${DEFAULT-VALUE})")
     int maxAnswerLength;
 
@@ -35,24 +37,18 @@ public final class QaJob extends AlbertJob<QaAnswer> {
     boolean handleImpossibleAnswer;
 
     @Override
-    String name() {
-        return "qa";
+    ModelTask task() {
+        return ModelTask.QUESTION_ANSWERING;
     }
 
     @Override
-    Class<QaAnswer> resultClass() {
-        return QaAnswer.class;
-    }
-
-    @Override
-    JobStage<QaAnswer> stage(BuilderSettings settings) {
-        AlbertAnswerer answerer = settings.apply(AlbertAnswerer.builder())
+    AlbertAnswerer operator(BuilderSettings settings) {
+        return settings.apply(AlbertAnswerer.builder())
                 .questions(questions)
                 .stride(stride)
                 .maxAnswerLength(maxAnswerLength)
                 .handleImpossibleAnswer(handleImpossibleAnswer)
                 .build();
-        return new JobStage<>(answerer, answerer::apply);
     }
 
     public static void main(String[] args) {

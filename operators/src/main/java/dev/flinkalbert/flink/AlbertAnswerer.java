@@ -4,7 +4,7 @@ import dev.flinkalbert.avro.QaAnswer;
 import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.inference.Answer;
 import dev.flinkalbert.inference.AnswerPrediction;
-import dev.flinkalbert.inference.Answerer;
+import dev.flinkalbert.inference.AnswerSpec;
 import dev.flinkalbert.inference.TextInput;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -16,6 +16,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Extractive question answering over texts in a DataStream with an ALBERT question-answering model, in
@@ -41,7 +42,7 @@ import java.util.List;
  * or context, goes to the dead-letter side output with the event's Avro bytes; the job goes on.
  */
 @PublicEvolving
-public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
+public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction, QaAnswer> {
 
     private static final long serialVersionUID = 1L;
 
@@ -51,8 +52,7 @@ public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
     private final List<String> questions;
 
     private AlbertAnswerer(Builder b) {
-        super(b, b.task(AlbertTask::questionAnswering).stride(b.stride).maxAnswerLength(b.maxAnswerLength)
-                .handleImpossibleAnswer(b.handleImpossibleAnswer).build());
+        super(b, b.spec);
         this.questions = b.questions;
     }
 
@@ -65,7 +65,13 @@ public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
         return questions;
     }
 
+    @Override
+    public Class<QaAnswer> resultClass() {
+        return QaAnswer.class;
+    }
+
     /** One {@link QaAnswer} per event, or per event and question; failures on {@link MicroBatching#DEAD_LETTERS}. */
+    @Override
     public SingleOutputStreamOperator<QaAnswer> apply(DataStream<TextEvent> events) {
         String modelId = modelId();
         String modelVersion = modelVersion();
@@ -97,8 +103,8 @@ public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
                 .setQuestion(question)
                 .setAnswer(hasAnswer ? best.text() : "")
                 .setScore(best == null ? 0f : (float) best.score())
-                .setStart(hasAnswer ? best.start() : -1)
-                .setEnd(hasAnswer ? best.end() : -1)
+                .setStart(AnswerSpec.offset(best, true))
+                .setEnd(AnswerSpec.offset(best, false))
                 .setHasAnswer(hasAnswer)
                 .setModelId(modelId)
                 .setModelVersion(modelVersion)
@@ -107,33 +113,34 @@ public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
                 .build();
     }
 
-    /** Settings of an {@link AlbertAnswerer}; required: {@link #modelDirectory}. */
+    /** Settings of an {@link AlbertAnswerer}; required: {@link #modelDirectory}. Options: {@link AnswerSpec}. */
     public static final class Builder extends AlbertTransform.Builder<Builder, AlbertAnswerer> {
-        private int stride = Answerer.DEFAULT_STRIDE;
-        private int maxAnswerLength = Answerer.DEFAULT_MAX_ANSWER_LENGTH;
-        private boolean handleImpossibleAnswer;
+        private AnswerSpec spec = AnswerSpec.DEFAULTS;
         private List<String> questions = List.of();
 
         private Builder() {
             super(DEFAULT_NAME);
         }
 
-        /** Context tokens shared by consecutive windows (default {@value Answerer#DEFAULT_STRIDE}). */
+        /** The head's options, all at once. */
+        public Builder spec(AnswerSpec spec) {
+            this.spec = Objects.requireNonNull(spec, "spec");
+            return this;
+        }
+
+        /** Context tokens shared by consecutive windows: {@link AnswerSpec#stride()}. */
         public Builder stride(int tokens) {
-            this.stride = tokens;
-            return this;
+            return spec(spec.withStride(tokens));
         }
 
-        /** Longest answer in tokens (default {@value Answerer#DEFAULT_MAX_ANSWER_LENGTH}). */
+        /** Longest answer in tokens: {@link AnswerSpec#maxAnswerLength()}. */
         public Builder maxAnswerLength(int tokens) {
-            this.maxAnswerLength = tokens;
-            return this;
+            return spec(spec.withMaxAnswerLength(tokens));
         }
 
-        /** Let the empty answer compete (SQuAD 2.0 models; default false). */
+        /** Let the empty answer compete: {@link AnswerSpec#handleImpossibleAnswer()}. */
         public Builder handleImpossibleAnswer(boolean allow) {
-            this.handleImpossibleAnswer = allow;
-            return this;
+            return spec(spec.withHandleImpossibleAnswer(allow));
         }
 
         /** Ask these questions of every event's {@code text} (default none: each event's own question and context). */
@@ -144,10 +151,14 @@ public final class AlbertAnswerer extends AlbertTransform<AnswerPrediction> {
 
         @Override
         public AlbertAnswerer build() {
-            if (questions.stream().anyMatch(String::isBlank)) {
-                throw new IllegalArgumentException("questions must not be blank, got " + questions);
-            }
             return new AlbertAnswerer(this);
+        }
+
+        @Override
+        void check(List<String> problems) {
+            if (questions.stream().anyMatch(String::isBlank)) {
+                problems.add("questions must not be blank, got " + questions);
+            }
         }
     }
 }

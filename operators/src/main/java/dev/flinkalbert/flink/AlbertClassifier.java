@@ -4,6 +4,7 @@ import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.LabelScore;
 import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.inference.ClassificationPrediction;
+import dev.flinkalbert.inference.ClassificationSpec;
 import dev.flinkalbert.inference.TextInput;
 
 import org.apache.flink.annotation.PublicEvolving;
@@ -40,24 +41,30 @@ import java.util.List;
  * With {@link Builder#sharedPerTaskManager} all subtasks of a TaskManager share one batcher.
  */
 @PublicEvolving
-public final class AlbertClassifier extends AlbertTransform<ClassificationPrediction> {
+public final class AlbertClassifier extends AlbertTransform<ClassificationPrediction, ClassificationResult> {
 
     private static final long serialVersionUID = 1L;
 
     /** The operator's default name. */
     public static final String DEFAULT_NAME = "albert-classify";
-    /** Default {@code topK}: every label, best first. */
-    public static final int ALL_LABELS = Integer.MAX_VALUE;
+    /** Default {@code topK}: every label, best first ({@link ClassificationSpec#ALL_LABELS}). */
+    public static final int ALL_LABELS = ClassificationSpec.ALL_LABELS;
 
     private AlbertClassifier(Builder b) {
-        super(b, b.task(AlbertTask::classification).topK(b.topK).build());
+        super(b, b.spec);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    @Override
+    public Class<ClassificationResult> resultClass() {
+        return ClassificationResult.class;
+    }
+
     /** One {@link ClassificationResult} per event; failures on {@link MicroBatching#DEAD_LETTERS}. */
+    @Override
     public SingleOutputStreamOperator<ClassificationResult> apply(DataStream<TextEvent> events) {
         String modelId = modelId();
         String modelVersion = modelVersion();
@@ -84,18 +91,23 @@ public final class AlbertClassifier extends AlbertTransform<ClassificationPredic
                 .build();
     }
 
-    /** Settings of an {@link AlbertClassifier}; required: {@link #modelDirectory}. */
+    /** Settings of an {@link AlbertClassifier}; required: {@link #modelDirectory}. Options: {@link ClassificationSpec}. */
     public static final class Builder extends AlbertTransform.Builder<Builder, AlbertClassifier> {
-        private int topK = ALL_LABELS;
+        private ClassificationSpec spec = ClassificationSpec.DEFAULTS;
 
         private Builder() {
             super(DEFAULT_NAME);
         }
 
-        /** How many best labels a result's {@code scores} lists (default {@link #ALL_LABELS}). */
-        public Builder topK(int k) {
-            this.topK = k;
+        /** The head's options, all at once. */
+        public Builder spec(ClassificationSpec spec) {
+            this.spec = java.util.Objects.requireNonNull(spec, "spec");
             return this;
+        }
+
+        /** How many best labels a result's {@code scores} lists: {@link ClassificationSpec#topK()}. */
+        public Builder topK(int k) {
+            return spec(spec.withTopK(k));
         }
 
         @Override

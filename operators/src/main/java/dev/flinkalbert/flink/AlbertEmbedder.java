@@ -2,8 +2,8 @@ package dev.flinkalbert.flink;
 
 import dev.flinkalbert.avro.EmbeddingResult;
 import dev.flinkalbert.avro.TextEvent;
-import dev.flinkalbert.inference.Embedder;
 import dev.flinkalbert.inference.Embedding;
+import dev.flinkalbert.inference.EmbeddingSpec;
 import dev.flinkalbert.inference.Pooling;
 import dev.flinkalbert.inference.TextInput;
 
@@ -37,32 +37,36 @@ import java.util.Objects;
  * the dead-letter side output with its Avro bytes; the job goes on.
  */
 @PublicEvolving
-public final class AlbertEmbedder extends AlbertTransform<Embedding> {
+public final class AlbertEmbedder extends AlbertTransform<Embedding, EmbeddingResult> {
 
     private static final long serialVersionUID = 1L;
 
     /** The operator's default name. */
     public static final String DEFAULT_NAME = "albert-embed";
 
-    private final Pooling pooling;
-    private final boolean normalize;
+    private final EmbeddingSpec spec;
 
     private AlbertEmbedder(Builder b) {
-        super(b, b.task(AlbertTask::embeddings).pooling(b.pooling).normalize(b.normalize).build());
-        this.pooling = b.pooling;
-        this.normalize = b.normalize;
+        super(b, b.spec);
+        this.spec = b.spec;
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
+    @Override
+    public Class<EmbeddingResult> resultClass() {
+        return EmbeddingResult.class;
+    }
+
     /** One {@link EmbeddingResult} per event; failures on {@link MicroBatching#DEAD_LETTERS}. */
+    @Override
     public SingleOutputStreamOperator<EmbeddingResult> apply(DataStream<TextEvent> events) {
         String modelId = modelId();
         String modelVersion = modelVersion();
-        dev.flinkalbert.avro.Pooling avroPooling = dev.flinkalbert.avro.Pooling.valueOf(pooling.name());
-        boolean normalized = normalize;
+        dev.flinkalbert.avro.Pooling avroPooling = dev.flinkalbert.avro.Pooling.valueOf(spec.pooling().name());
+        boolean normalized = spec.normalize();
         return apply(events, event -> new TextInput(event.getText(), event.getTextPair()),
                 (event, embedding) -> EmbeddingResult.newBuilder()
                         .setId(event.getId())
@@ -85,25 +89,28 @@ public final class AlbertEmbedder extends AlbertTransform<Embedding> {
         return list;
     }
 
-    /** Settings of an {@link AlbertEmbedder}; required: {@link #modelDirectory}. */
+    /** Settings of an {@link AlbertEmbedder}; required: {@link #modelDirectory}. Options: {@link EmbeddingSpec}. */
     public static final class Builder extends AlbertTransform.Builder<Builder, AlbertEmbedder> {
-        private Pooling pooling = Embedder.DEFAULT_POOLING;
-        private boolean normalize;
+        private EmbeddingSpec spec = EmbeddingSpec.DEFAULTS;
 
         private Builder() {
             super(DEFAULT_NAME);
         }
 
-        /** How the vector is taken (default {@link Embedder#DEFAULT_POOLING}). */
-        public Builder pooling(Pooling pooling) {
-            this.pooling = Objects.requireNonNull(pooling, "pooling");
+        /** The head's options, all at once. */
+        public Builder spec(EmbeddingSpec spec) {
+            this.spec = Objects.requireNonNull(spec, "spec");
             return this;
         }
 
-        /** Scale vectors to unit L2 norm (default false). */
+        /** How the vector is taken: {@link EmbeddingSpec#pooling()}. */
+        public Builder pooling(Pooling pooling) {
+            return spec(spec.withPooling(pooling));
+        }
+
+        /** Scale vectors to unit L2 norm: {@link EmbeddingSpec#normalize()}. */
         public Builder normalize(boolean normalize) {
-            this.normalize = normalize;
-            return this;
+            return spec(spec.withNormalize(normalize));
         }
 
         @Override

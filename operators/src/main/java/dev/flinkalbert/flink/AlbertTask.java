@@ -1,17 +1,17 @@
 package dev.flinkalbert.flink;
 
-import dev.flinkalbert.inference.AlbertEncoder;
 import dev.flinkalbert.inference.AlbertModel;
-import dev.flinkalbert.inference.AlbertPredictor;
 import dev.flinkalbert.inference.AnswerPrediction;
-import dev.flinkalbert.inference.Answerer;
+import dev.flinkalbert.inference.AnswerSpec;
 import dev.flinkalbert.inference.ClassificationPrediction;
-import dev.flinkalbert.inference.Classifier;
-import dev.flinkalbert.inference.Embedder;
+import dev.flinkalbert.inference.ClassificationSpec;
+import dev.flinkalbert.inference.EmbeddingSpec;
 import dev.flinkalbert.inference.Embedding;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.inference.Pooling;
+import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TaskSpec;
 import dev.flinkalbert.inference.TextInput;
 
 import java.nio.file.Path;
@@ -23,14 +23,15 @@ import java.util.Objects;
 
 /**
  * What an ALBERT model does to a batch of {@link TextInput}s, as a serializable description that travels with the
- * job graph: the model directory, the task, the {@link SessionSettings} and the task's options. As a
+ * job graph: the model directory, the {@link SessionSettings}, the {@link PredictorLimits} and the head's
+ * {@link TaskSpec} (the task and its options), which builds the predictor: this class never switches on the task. As a
  * {@link BatchProcessorFactory} it opens the shared model where the processor runs ({@link #create()}), so that the
  * {@link MicroBatching} operator, the shared batcher and the SQL functions all run the engine the same way.
  *
  * <pre>{@code
- * AlbertTask<ClassificationPrediction> task = AlbertTask.classification(Path.of("models/sentiment"))
+ * AlbertTask<ClassificationPrediction> task = AlbertTask.builder(ModelLocation.local(Path.of("models/sentiment")),
+ *                 ClassificationSpec.DEFAULTS.withTopK(3))
  *         .sessionSettings(new SessionSettings("cpu", 1, 1, OptLevel.ALL_OPT))
- *         .topK(3)
  *         .build();
  * SingleOutputStreamOperator<ClassificationPrediction> predictions = MicroBatching
  *         .<TextInput, ClassificationPrediction>builder()
@@ -58,32 +59,21 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
     /** Characters per token assumed by the cost estimate (SentencePiece on English prose gives about four). */
     public static final int CHARS_PER_TOKEN_ESTIMATE = 4;
 
-    private final ModelTask task;
+    private final TaskSpec<OUT> spec;
     private final ModelLocation location;
     private final SessionSettings sessionSettings;
-    private final int maxBatchSize;
-    private final int tokenBudget;
-    private final Integer maxLength;
-    private final int topK;
-    private final Pooling pooling;
-    private final boolean normalize;
-    private final int stride;
-    private final int maxAnswerLength;
-    private final boolean handleImpossibleAnswer;
+    private final PredictorLimits limits;
 
     private AlbertTask(Builder<OUT> b) {
-        this.task = b.task;
+        this.spec = b.spec;
         this.location = b.location;
         this.sessionSettings = b.sessionSettings;
-        this.maxBatchSize = b.maxBatchSize;
-        this.tokenBudget = b.tokenBudget;
-        this.maxLength = b.maxLength;
-        this.topK = b.topK;
-        this.pooling = b.pooling;
-        this.normalize = b.normalize;
-        this.stride = b.stride;
-        this.maxAnswerLength = b.maxAnswerLength;
-        this.handleImpossibleAnswer = b.handleImpossibleAnswer;
+        this.limits = b.limits;
+    }
+
+    /** A task running {@code spec} on the model at {@code model}; session and limits at their defaults unless set. */
+    public static <P> Builder<P> builder(ModelLocation model, TaskSpec<P> spec) {
+        return new Builder<>(model, spec);
     }
 
     /** Labels and scores from a sequence-classification model (outputs {@code logits}). */
@@ -93,7 +83,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     /** As {@link #classification(Path)}, for a model shipped with the job or pinned by checksum. */
     public static Builder<ClassificationPrediction> classification(ModelLocation model) {
-        return new Builder<>(ModelTask.CLASSIFICATION, model);
+        return builder(model, ClassificationSpec.DEFAULTS);
     }
 
     /** Sentence embeddings from a base model (outputs {@code last_hidden_state}, optionally {@code pooler_output}). */
@@ -103,7 +93,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     /** As {@link #embeddings(Path)}, for a model shipped with the job or pinned by checksum. */
     public static Builder<Embedding> embeddings(ModelLocation model) {
-        return new Builder<>(ModelTask.EMBEDDINGS, model);
+        return builder(model, EmbeddingSpec.DEFAULTS);
     }
 
     /**
@@ -116,11 +106,21 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     /** As {@link #questionAnswering(Path)}, for a model shipped with the job or pinned by checksum. */
     public static Builder<AnswerPrediction> questionAnswering(ModelLocation model) {
-        return new Builder<>(ModelTask.QUESTION_ANSWERING, model);
+        return builder(model, AnswerSpec.DEFAULTS);
     }
 
     public ModelTask task() {
-        return task;
+        return spec.task();
+    }
+
+    /** The head and its options. */
+    public TaskSpec<OUT> spec() {
+        return spec;
+    }
+
+    /** The settings every head shares: batch size, token budget, maximum length. */
+    public PredictorLimits limits() {
+        return limits;
     }
 
     /** The model directory as named on the client. */
@@ -135,21 +135,6 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
 
     public SessionSettings sessionSettings() {
         return sessionSettings;
-    }
-
-    /** Classification: best classes listed; question answering: answers per question. */
-    public int topK() {
-        return topK;
-    }
-
-    /** Embeddings: how the vector is taken. */
-    public Pooling pooling() {
-        return pooling;
-    }
-
-    /** Embeddings: whether vectors have unit L2 norm. */
-    public boolean normalize() {
-        return normalize;
     }
 
     /**
@@ -171,7 +156,7 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
                 .sessionSettings(sessionSettings)
                 .build();
         try {
-            predictor(model).close(); // checks the task and the options against the model
+            spec.predictor(model, limits).close(); // checks the task and the options against the model
             return model;
         } catch (RuntimeException e) {
             model.close();
@@ -190,70 +175,42 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
     public BatchProcessor<TextInput, OUT> create(DistributedCache jobFiles) {
         AlbertModel model = open(location.resolve(jobFiles));
         try {
-            return new EngineProcessor<>(model, predictor(model), costCap(model));
+            return new EngineProcessor<>(model, spec.predictor(model, limits), spec.costCap(model, limits));
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
-    @SuppressWarnings("unchecked") // the builder's type parameter follows the task
-    private AlbertPredictor<OUT> predictor(AlbertModel model) {
-        return (AlbertPredictor<OUT>) switch (task) {
-            case CLASSIFICATION -> {
-                Classifier.Builder b = model.classifier().topK(topK).maxBatchSize(maxBatchSize).tokenBudget(tokenBudget);
-                yield (maxLength == null ? b : b.maxLength(maxLength)).build();
-            }
-            case EMBEDDINGS -> {
-                Embedder.Builder b = model.embedder().pooling(pooling).normalize(normalize)
-                        .maxBatchSize(maxBatchSize).tokenBudget(tokenBudget);
-                yield (maxLength == null ? b : b.maxLength(maxLength)).build();
-            }
-            case QUESTION_ANSWERING -> {
-                Answerer.Builder b = model.answerer().topK(topK).stride(stride).maxAnswerLength(maxAnswerLength)
-                        .handleImpossibleAnswer(handleImpossibleAnswer)
-                        .maxBatchSize(maxBatchSize).tokenBudget(tokenBudget);
-                yield (maxLength == null ? b : b.maxLength(maxLength)).build();
-            }
-        };
-    }
-
-    /** Inputs are truncated to the maximum length, except question answering's, which are cut into windows. */
-    private long costCap(AlbertModel model) {
-        if (task == ModelTask.QUESTION_ANSWERING) {
-            return Long.MAX_VALUE;
-        }
-        return maxLength == null ? model.maxLength() : maxLength;
-    }
-
     @Override
     public String toString() {
-        return "AlbertTask{" + task + ", " + location + ", " + sessionSettings + "}";
+        return "AlbertTask{" + spec + ", " + limits + ", " + location + ", " + sessionSettings + "}";
     }
 
     /**
-     * Settings of an {@link AlbertTask}. The model directory is given by the factory method; every other setting has
-     * a default. Task-specific settings are refused by {@link #build()} on another task.
+     * Settings of an {@link AlbertTask}. The model and the head's options ({@link #spec}) are given by the factory
+     * method; every other setting has a default. {@link #build()} reports every problem at once.
+     *
+     * <p>The per-option setters ({@link #topK}, {@link #pooling}, …) are shortcuts for the three original heads'
+     * specs; a setting of another head's spec is refused by {@link #build()}. New heads are configured through
+     * {@link #spec} only.
      */
     public static final class Builder<OUT> {
-        private final ModelTask task;
         private final ModelLocation location;
+        private TaskSpec<OUT> spec;
         private SessionSettings sessionSettings = SessionSettings.defaults();
-        private int maxBatchSize = AlbertEncoder.DEFAULT_MAX_BATCH_SIZE;
-        private int tokenBudget = AlbertEncoder.DEFAULT_TOKEN_BUDGET;
-        private Integer maxLength;
-        private int topK;
-        private Pooling pooling = Embedder.DEFAULT_POOLING;
-        private boolean normalize;
-        private int stride = Answerer.DEFAULT_STRIDE;
-        private int maxAnswerLength = Answerer.DEFAULT_MAX_ANSWER_LENGTH;
-        private boolean handleImpossibleAnswer;
+        private PredictorLimits limits = PredictorLimits.DEFAULTS;
         private final List<String> misplaced = new ArrayList<>();
 
-        private Builder(ModelTask task, ModelLocation location) {
-            this.task = task;
+        private Builder(ModelLocation location, TaskSpec<OUT> spec) {
             this.location = Objects.requireNonNull(location, "location");
-            this.topK = task == ModelTask.QUESTION_ANSWERING ? Answerer.DEFAULT_TOP_K : Classifier.DEFAULT_TOP_K;
+            this.spec = Objects.requireNonNull(spec, "spec");
+        }
+
+        /** The head's options, all at once. */
+        public Builder<OUT> spec(TaskSpec<OUT> spec) {
+            this.spec = Objects.requireNonNull(spec, "spec");
+            return this;
         }
 
         /** Device, threads and graph optimisation of the ONNX Runtime session (default {@link SessionSettings#defaults()}). */
@@ -262,98 +219,89 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
             return this;
         }
 
-        /** Most sequences per ONNX Runtime call (default {@value AlbertEncoder#DEFAULT_MAX_BATCH_SIZE}). */
+        /** The settings every head shares, all at once. */
+        public Builder<OUT> limits(PredictorLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** See {@link PredictorLimits#maxBatchSize()}. */
         public Builder<OUT> maxBatchSize(int rows) {
-            this.maxBatchSize = rows;
-            return this;
+            return limits(limits.withMaxBatchSize(rows));
         }
 
-        /** Most padded tokens per ONNX Runtime call (default {@value AlbertEncoder#DEFAULT_TOKEN_BUDGET}). */
+        /** See {@link PredictorLimits#tokenBudget()}. */
         public Builder<OUT> tokenBudget(int tokens) {
-            this.tokenBudget = tokens;
-            return this;
+            return limits(limits.withTokenBudget(tokens));
         }
 
-        /**
-         * Longest tokenized input, specials included: classification and embeddings truncate to it (default
-         * max_position_embeddings); question answering cuts windows of it (default
-         * {@value Answerer#DEFAULT_MAX_LENGTH}).
-         */
+        /** See {@link PredictorLimits#maxLength()}. */
         public Builder<OUT> maxLength(int tokens) {
-            this.maxLength = tokens;
-            return this;
+            return limits(limits.withMaxLength(tokens));
         }
 
-        /**
-         * Classification: best classes listed (default {@value Classifier#DEFAULT_TOP_K}); question answering:
-         * answers per question (default {@value Answerer#DEFAULT_TOP_K}).
-         */
+        /** Classification: {@link ClassificationSpec#topK()}; question answering: {@link AnswerSpec#topK()}. */
         public Builder<OUT> topK(int k) {
-            onlyFor("topK", ModelTask.CLASSIFICATION, ModelTask.QUESTION_ANSWERING);
-            this.topK = k;
-            return this;
+            return with("topK", spec instanceof ClassificationSpec c ? c.withTopK(k)
+                    : spec instanceof AnswerSpec a ? a.withTopK(k) : null,
+                    ModelTask.CLASSIFICATION, ModelTask.QUESTION_ANSWERING);
         }
 
-        /** Embeddings: how the vector is taken (default {@link Embedder#DEFAULT_POOLING}). */
+        /** Embeddings: {@link EmbeddingSpec#pooling()}. */
         public Builder<OUT> pooling(Pooling pooling) {
-            onlyFor("pooling", ModelTask.EMBEDDINGS);
-            this.pooling = Objects.requireNonNull(pooling, "pooling");
-            return this;
+            return with("pooling", spec instanceof EmbeddingSpec e ? e.withPooling(pooling) : null,
+                    ModelTask.EMBEDDINGS);
         }
 
-        /** Embeddings: scale vectors to unit L2 norm (default false). */
+        /** Embeddings: {@link EmbeddingSpec#normalize()}. */
         public Builder<OUT> normalize(boolean normalize) {
-            onlyFor("normalize", ModelTask.EMBEDDINGS);
-            this.normalize = normalize;
-            return this;
+            return with("normalize", spec instanceof EmbeddingSpec e ? e.withNormalize(normalize) : null,
+                    ModelTask.EMBEDDINGS);
         }
 
-        /** Question answering: context tokens shared by consecutive windows (default {@value Answerer#DEFAULT_STRIDE}). */
+        /** Question answering: {@link AnswerSpec#stride()}. */
         public Builder<OUT> stride(int tokens) {
-            onlyFor("stride", ModelTask.QUESTION_ANSWERING);
-            this.stride = tokens;
-            return this;
+            return with("stride", spec instanceof AnswerSpec a ? a.withStride(tokens) : null,
+                    ModelTask.QUESTION_ANSWERING);
         }
 
-        /** Question answering: longest answer in tokens (default {@value Answerer#DEFAULT_MAX_ANSWER_LENGTH}). */
+        /** Question answering: {@link AnswerSpec#maxAnswerLength()}. */
         public Builder<OUT> maxAnswerLength(int tokens) {
-            onlyFor("maxAnswerLength", ModelTask.QUESTION_ANSWERING);
-            this.maxAnswerLength = tokens;
-            return this;
+            return with("maxAnswerLength", spec instanceof AnswerSpec a ? a.withMaxAnswerLength(tokens) : null,
+                    ModelTask.QUESTION_ANSWERING);
         }
 
-        /** Question answering: let the empty answer compete (SQuAD 2.0 models; default false). */
+        /** Question answering: {@link AnswerSpec#handleImpossibleAnswer()}. */
         public Builder<OUT> handleImpossibleAnswer(boolean allow) {
-            onlyFor("handleImpossibleAnswer", ModelTask.QUESTION_ANSWERING);
-            this.handleImpossibleAnswer = allow;
-            return this;
+            return with("handleImpossibleAnswer",
+                    spec instanceof AnswerSpec a ? a.withHandleImpossibleAnswer(allow) : null,
+                    ModelTask.QUESTION_ANSWERING);
         }
 
-        private void onlyFor(String setting, ModelTask... tasks) {
-            if (!List.of(tasks).contains(task)) {
+        @SuppressWarnings("unchecked") // a spec of the same head as the one replaced
+        private Builder<OUT> with(String setting, TaskSpec<?> changed, ModelTask... tasks) {
+            if (changed == null) {
                 misplaced.add(setting + " applies to " + List.of(tasks) + " only");
+            } else {
+                this.spec = (TaskSpec<OUT>) changed;
             }
+            return this;
         }
 
         /**
-         * Checks the settings that need no model (the model itself is checked where it is opened, or by
-         * {@link AlbertTask#open()}).
+         * Checks the settings that need no model, reporting every problem at once (the model itself is checked
+         * where it is opened, or by {@link AlbertTask#open()}).
          *
-         * @throws IllegalArgumentException naming the setting to fix
+         * @throws IllegalArgumentException naming each setting to fix
          */
         public AlbertTask<OUT> build() {
+            List<String> problems = new ArrayList<>();
             if (!misplaced.isEmpty()) {
-                throw new IllegalArgumentException("settings that do not fit a " + task + " task: " + misplaced);
+                problems.add("settings that do not fit a " + spec.task() + " task: " + misplaced);
             }
-            if (maxBatchSize < 1 || tokenBudget < 1) {
-                throw new IllegalArgumentException("maxBatchSize and tokenBudget must be at least 1, got "
-                        + maxBatchSize + " and " + tokenBudget);
-            }
-            if (topK < 1 || maxAnswerLength < 1 || stride < 0 || (maxLength != null && maxLength < 3)) {
-                throw new IllegalArgumentException("topK and maxAnswerLength must be at least 1, stride at least 0"
-                        + " and maxLength at least 3, got " + topK + ", " + maxAnswerLength + ", " + stride + " and "
-                        + maxLength);
-            }
+            limits.check(problems);
+            spec.check(problems);
+            TaskSpec.throwIfAny(problems);
             return new AlbertTask<>(this);
         }
     }

@@ -1,9 +1,13 @@
 package dev.flinkalbert.flink;
 
-import dev.flinkalbert.inference.AlbertEncoder;
+import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TaskSpec;
 import dev.flinkalbert.inference.TextInput;
+
+import org.apache.avro.specific.SpecificRecord;
 
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -14,41 +18,55 @@ import org.apache.flink.util.function.SerializableFunction;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * What {@link AlbertClassifier}, {@link AlbertEmbedder} and {@link AlbertAnswerer} share: an {@link AlbertTask} run
  * by the {@link MicroBatching} operator with the batching, session and model-identity settings of their builders.
+ * Each subclass is one head's DataStream layer: its {@link TaskSpec} options and its Avro result mapping
+ * ({@link #apply(DataStream)}, {@link #resultClass()}); everything else is here, so that jobs, the demo and the
+ * benches handle every head alike.
  *
  * @param <P> the engine's result of one input
+ * @param <R> the Avro result of one {@link TextEvent}
  */
 @PublicEvolving
-public abstract class AlbertTransform<P> implements Serializable {
+public abstract class AlbertTransform<P, R extends SpecificRecord> implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     private final AlbertTask<P> task;
-    private final int maxBatchSize;
     private final int flushBatches;
     private final Duration maxLinger;
-    private final int tokenBudget;
     private final String sharedBatcherName;
     private final String name;
     private final String uid;
     private final String modelId;
     private final String modelVersion;
 
-    AlbertTransform(Builder<?, ?> b, AlbertTask<P> task) {
-        this.task = task;
-        this.maxBatchSize = b.maxBatchSize;
+    AlbertTransform(Builder<?, ?> b, TaskSpec<P> spec) {
+        this.task = b.task(spec);
         this.flushBatches = b.flushBatches;
         this.maxLinger = b.maxLinger;
-        this.tokenBudget = b.tokenBudget;
         this.sharedBatcherName = b.sharedBatcherName;
         this.name = b.name;
         this.uid = b.uid;
         this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.location.directory().getFileName());
         this.modelVersion = b.modelVersion;
+    }
+
+    /**
+     * The builder of {@code task}'s operator, for code that runs any head alike (the demo, tools): the one place
+     * of the DataStream layer that maps a task to its operator.
+     */
+    public static Builder<?, ? extends AlbertTransform<?, ?>> builder(dev.flinkalbert.inference.ModelTask task) {
+        return switch (task) {
+            case CLASSIFICATION -> AlbertClassifier.builder();
+            case EMBEDDINGS -> AlbertEmbedder.builder();
+            case QUESTION_ANSWERING -> AlbertAnswerer.builder();
+        };
     }
 
     /** The engine task the operator runs (for the SQL functions, or {@link AlbertTask#open()} to check early). */
@@ -65,6 +83,12 @@ public abstract class AlbertTransform<P> implements Serializable {
     public String modelVersion() {
         return modelVersion;
     }
+
+    /** The results' Avro class. */
+    public abstract Class<R> resultClass();
+
+    /** One result per event; failures on {@link MicroBatching#DEAD_LETTERS}. */
+    public abstract SingleOutputStreamOperator<R> apply(DataStream<TextEvent> events);
 
     /**
      * Opens and checks the model now, where the job is built: see {@link AlbertTask#open()}.
@@ -84,16 +108,16 @@ public abstract class AlbertTransform<P> implements Serializable {
      * @param resultType the results' type
      * @param deadLetterFields what a dead letter records about its record (original bytes, id)
      */
-    public <T, R> SingleOutputStreamOperator<R> apply(DataStream<T> records, SerializableFunction<T, TextInput> input,
-            BatchProcessorFactory.ResultFunction<T, P, R> result, TypeInformation<R> resultType,
+    public <T, O> SingleOutputStreamOperator<O> apply(DataStream<T> records, SerializableFunction<T, TextInput> input,
+            BatchProcessorFactory.ResultFunction<T, P, O> result, TypeInformation<O> resultType,
             DeadLetterFields<T> deadLetterFields) {
         task.location().prepare(records.getExecutionEnvironment());   // checks, and ships the model when asked
-        MicroBatching.Builder<T, R> batching = MicroBatching.<T, R>builder()
+        MicroBatching.Builder<T, O> batching = MicroBatching.<T, O>builder()
                 .processor(task.adapt(input, result))
                 .outputType(resultType)
-                .maxBatchSize(maxBatchSize * flushBatches)
+                .maxBatchSize(task.limits().maxBatchSize() * flushBatches)
                 .maxLinger(maxLinger)
-                .maxBatchCost((long) tokenBudget * flushBatches)
+                .maxBatchCost((long) task.limits().tokenBudget() * flushBatches)
                 .deadLetterFields(deadLetterFields)
                 .name(name);
         if (uid != null) {
@@ -123,11 +147,9 @@ public abstract class AlbertTransform<P> implements Serializable {
         private String device = SessionSettings.DEFAULT_DEVICE;
         private int intraOpThreads = SessionSettings.DEFAULT_INTRA_OP_THREADS;
         private int interOpThreads = SessionSettings.DEFAULT_INTER_OP_THREADS;
-        private int maxBatchSize = BatchPolicy.DEFAULT_MAX_RECORDS;
+        private PredictorLimits limits = PredictorLimits.DEFAULTS;
         private int flushBatches = DEFAULT_FLUSH_BATCHES;
         private Duration maxLinger = BatchPolicy.DEFAULT_MAX_LINGER;
-        private int tokenBudget = AlbertEncoder.DEFAULT_TOKEN_BUDGET;
-        private Integer maxLength;
         private String sharedBatcherName;
         private String name;
         private String uid;
@@ -171,9 +193,9 @@ public abstract class AlbertTransform<P> implements Serializable {
             return self();
         }
 
-        /** Sequences per ONNX Runtime call (default {@value BatchPolicy#DEFAULT_MAX_RECORDS}). */
+        /** Sequences per ONNX Runtime call (default {@value dev.flinkalbert.inference.AlbertEncoder#DEFAULT_MAX_BATCH_SIZE}). */
         public B maxBatchSize(int records) {
-            this.maxBatchSize = records;
+            this.limits = limits.withMaxBatchSize(records);
             return self();
         }
 
@@ -197,16 +219,16 @@ public abstract class AlbertTransform<P> implements Serializable {
 
         /**
          * Most tokens per batch (estimated when the batch is cut) and per ONNX Runtime call (padded); default
-         * {@value AlbertEncoder#DEFAULT_TOKEN_BUDGET}.
+         * {@value dev.flinkalbert.inference.AlbertEncoder#DEFAULT_TOKEN_BUDGET}.
          */
         public B tokenBudget(int tokens) {
-            this.tokenBudget = tokens;
+            this.limits = limits.withTokenBudget(tokens);
             return self();
         }
 
-        /** Longest tokenized input or window (defaults: see {@link AlbertTask.Builder#maxLength}). */
+        /** Longest tokenized input or window (defaults: see {@link PredictorLimits#maxLength()}). */
         public B maxLength(int tokens) {
-            this.maxLength = tokens;
+            this.limits = limits.withMaxLength(tokens);
             return self();
         }
 
@@ -246,26 +268,40 @@ public abstract class AlbertTransform<P> implements Serializable {
         /** Checks the settings (the model itself is checked where it is opened, or by {@code open()}) and builds. */
         public abstract T build();
 
-        /** The task's builder with the settings common to every task; throws naming a missing or bad setting. */
-        <P> AlbertTask.Builder<P> task(java.util.function.Function<ModelLocation, AlbertTask.Builder<P>> factory) {
-            if (location == null) {
-                throw new IllegalStateException("set modelDirectory(path): a folder with model.onnx, config.json and"
-                        + " spiece.model, as the TaskManagers see it (or modelLocation(ModelLocation.shipped(path)))");
-            }
+        /** Adds the problems of the concrete builder's own settings (beside the spec's) to {@code problems}. */
+        void check(List<String> problems) {}
+
+        /**
+         * The engine task of {@code spec} with the settings common to every head. Every problem is reported at
+         * once: a missing model first (as an {@link IllegalStateException}), then each bad setting.
+         */
+        <P> AlbertTask<P> task(TaskSpec<P> spec) {
+            List<String> problems = new ArrayList<>();
             if (flushBatches < 1) {
-                throw new IllegalArgumentException("flushBatches must be at least 1, got " + flushBatches);
+                problems.add("flushBatches must be at least 1, got " + flushBatches);
             }
-            BatchPolicy.of(maxBatchSize, maxLinger, tokenBudget); // names a bad batching setting
-            AlbertTask.Builder<P> task = factory.apply(location)
+            if (maxLinger == null || maxLinger.toMillis() < 1) {
+                problems.add("maxLinger must be at least 1 ms, got " + maxLinger);
+            }
+            limits.check(problems);
+            spec.check(problems);
+            check(problems);
+            if (location == null) {
+                problems.add(0, "set modelDirectory(path): a folder with model.onnx, config.json and spiece.model, as"
+                        + " the TaskManagers see it (or modelLocation(ModelLocation.shipped(path)))");
+                throw new IllegalStateException(String.join("; ", problems));
+            }
+            TaskSpec.throwIfAny(problems);
+            return AlbertTask.builder(location, spec)
                     .sessionSettings(new SessionSettings(device, intraOpThreads, interOpThreads,
                             SessionSettings.DEFAULT_OPTIMIZATION_LEVEL))
-                    .maxBatchSize(maxBatchSize)
-                    .tokenBudget(tokenBudget);
-            return maxLength == null ? task : task.maxLength(maxLength);
+                    .limits(limits)
+                    .build();
         }
 
+        /** This builder as its concrete type. */
         @SuppressWarnings("unchecked")
-        private B self() {
+        public B self() {
             return (B) this;
         }
     }

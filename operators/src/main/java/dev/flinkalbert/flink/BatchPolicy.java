@@ -1,5 +1,7 @@
 package dev.flinkalbert.flink;
 
+import dev.flinkalbert.inference.AlbertEncoder;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -16,7 +18,8 @@ public final class BatchPolicy implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    public static final int DEFAULT_MAX_RECORDS = 32;
+    /** Default records per batch: the engine's batch size, {@link AlbertEncoder#DEFAULT_MAX_BATCH_SIZE}. */
+    public static final int DEFAULT_MAX_RECORDS = AlbertEncoder.DEFAULT_MAX_BATCH_SIZE;
     public static final Duration DEFAULT_MAX_LINGER = Duration.ofMillis(20);
     /** No cost budget: batches are bounded by record count and linger only. */
     public static final long UNLIMITED_COST = Long.MAX_VALUE;

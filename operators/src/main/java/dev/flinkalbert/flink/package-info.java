@@ -9,7 +9,7 @@
  *       results ({@code ClassificationResult}, {@code EmbeddingResult}, {@code QaAnswer}), or records of any type
  *       into results of any type; failures on {@link dev.flinkalbert.flink.MicroBatching#DEAD_LETTERS}.</li>
  *   <li>{@link dev.flinkalbert.flink.AlbertTask}: the serializable description of the engine's work (model
- *       directory, task, session settings, options) and the {@link dev.flinkalbert.flink.BatchProcessorFactory} of
+ *       location, the head's {@link dev.flinkalbert.inference.TaskSpec}, limits, session settings) and the {@link dev.flinkalbert.flink.BatchProcessorFactory} of
  *       {@code TextInput}s that those builders, and the SQL functions, run.</li>
  *   <li>{@link dev.flinkalbert.flink.MicroBatching}: the generic batching step for any
  *       {@link dev.flinkalbert.flink.BatchProcessor}, per subtask ({@link dev.flinkalbert.flink.MicroBatchOperator})

@@ -37,7 +37,7 @@ import org.apache.flink.annotation.Internal;
 @Internal
 public final class AlbertEncoder implements AutoCloseable {
 
-    /** Default most rows in one ONNX Runtime call. */
+    /** Default most rows in one ONNX Runtime call: the one batch-size default (operators, SQL, CLI use it). */
     public static final int DEFAULT_MAX_BATCH_SIZE = 32;
     /**
      * Default most padded tokens (rows × padded length) in one call: bounds the activations of a sub-batch

@@ -127,6 +127,11 @@ public final class AlbertModel implements AutoCloseable {
         return new Answerer.Builder(this);
     }
 
+    /** A predictor of any head: {@code spec} checks itself and the limits against this model. */
+    public <P> AlbertPredictor<P> predictor(TaskSpec<P> spec, PredictorLimits limits) {
+        return spec.predictor(this, limits);
+    }
+
     /** The model's tokenizer (from spiece.model; thread-safe). */
     public AlbertTokenizer tokenizer() {
         return tokenizer;

@@ -13,7 +13,8 @@ import org.apache.flink.annotation.PublicEvolving;
  * in shared sub-batches, and answers are picked as {@link QuestionAnsweringDecoder} describes, cut from the
  * original context by character offsets. Input: {@link TextInput#question(String, String)}.
  *
- * <p>Defaults are the pipeline's: max length 384, stride 128, max answer length 15 tokens, top 1, no empty answer.
+ * <p>Defaults are the pipeline's ({@link AnswerSpec}): max length 384, stride 128, max answer length 15 tokens, top 1,
+ * no empty answer.
  * The pipeline's {@code max_question_len} (64) applies only to its slow-tokenizer path; like its fast path, a
  * question is never cut, and a question too long to leave room for context fails that input.
  *
@@ -27,14 +28,12 @@ import org.apache.flink.annotation.PublicEvolving;
 @PublicEvolving
 public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answerer.WindowLogits> {
 
-    /** The pipeline's {@code max_seq_len}: tokens per window. */
-    public static final int DEFAULT_MAX_LENGTH = 384;
-    /** The pipeline's {@code doc_stride}: context tokens shared by consecutive windows. */
-    public static final int DEFAULT_STRIDE = 128;
-    /** The pipeline's {@code max_answer_len}, in tokens. */
-    public static final int DEFAULT_MAX_ANSWER_LENGTH = 15;
-    /** The pipeline's {@code top_k}. */
-    public static final int DEFAULT_TOP_K = 1;
+    /** @deprecated the default is defined once, in {@link AnswerSpec#DEFAULT_MAX_LENGTH}. */
+    @Deprecated
+    public static final int DEFAULT_MAX_LENGTH = AnswerSpec.DEFAULT_MAX_LENGTH;
+    /** @deprecated the default is defined once, in {@link AnswerSpec#DEFAULT_STRIDE}. */
+    @Deprecated
+    public static final int DEFAULT_STRIDE = AnswerSpec.DEFAULT_STRIDE;
 
     record WindowLogits(float[] start, float[] end) {}
 
@@ -42,12 +41,13 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
     private final int maxLength;
     private final int stride;
 
-    private Answerer(Builder b, QuestionAnsweringDecoder decoder) {
-        // the lease comes last: nothing after it throws
-        super(b.model, Set.of(ModelContract.START_LOGITS, ModelContract.END_LOGITS), b.maxBatchSize, b.tokenBudget);
+    /** The decoder is made before the lease is taken (in {@code super}): nothing after the lease throws. */
+    Answerer(AlbertModel model, QuestionAnsweringDecoder decoder, int stride, PredictorLimits limits, int maxLength) {
+        super(model, Set.of(ModelContract.START_LOGITS, ModelContract.END_LOGITS), limits.maxBatchSize(),
+                limits.tokenBudget());
         this.decoder = decoder;
-        this.maxLength = b.maxLength;
-        this.stride = b.stride;
+        this.maxLength = maxLength;
+        this.stride = stride;
     }
 
     @Override
@@ -73,62 +73,36 @@ public final class Answerer extends TokenizedPredictor<AnswerPrediction, Answere
         return new AnswerPrediction(decoder.decode(input.textPair(), windows), windows.size());
     }
 
-    /** Builds an {@link Answerer}; made by {@link AlbertModel#answerer()}. */
-    public static final class Builder extends PredictorBuilder<Builder, Answerer> {
-        private int maxLength = DEFAULT_MAX_LENGTH;
-        private int stride = DEFAULT_STRIDE;
-        private int maxAnswerLength = DEFAULT_MAX_ANSWER_LENGTH;
-        private int topK = DEFAULT_TOP_K;
-        private boolean handleImpossibleAnswer;
+    /** Builds an {@link Answerer}; made by {@link AlbertModel#answerer()}. Options: {@link AnswerSpec}. */
+    public static final class Builder extends PredictorBuilder<Builder, Answerer, AnswerSpec> {
 
         Builder(AlbertModel model) {
-            super(model);
+            super(model, AnswerSpec.DEFAULTS);
         }
 
-        /** Tokens per window, question and specials included (default 384, capped by max_position_embeddings). */
-        public Builder maxLength(int tokens) {
-            this.maxLength = tokens;
-            return this;
-        }
-
-        /** Context tokens shared by consecutive windows (default 128). */
+        /** See {@link AnswerSpec#stride()}. */
         public Builder stride(int tokens) {
-            this.stride = tokens;
-            return this;
+            return spec(spec.withStride(tokens));
         }
 
-        /** Longest answer in tokens (default 15). */
+        /** See {@link AnswerSpec#maxAnswerLength()}. */
         public Builder maxAnswerLength(int tokens) {
-            this.maxAnswerLength = tokens;
-            return this;
+            return spec(spec.withMaxAnswerLength(tokens));
         }
 
-        /** How many answers to return (default 1). */
+        /** See {@link AnswerSpec#topK()}. */
         public Builder topK(int k) {
-            this.topK = k;
-            return this;
+            return spec(spec.withTopK(k));
         }
 
-        /** Whether the empty answer competes, scored by {@code [CLS]} (SQuAD 2.0 models; default false). */
+        /** See {@link AnswerSpec#handleImpossibleAnswer()}. */
         public Builder handleImpossibleAnswer(boolean allow) {
-            this.handleImpossibleAnswer = allow;
-            return this;
+            return spec(spec.withHandleImpossibleAnswer(allow));
         }
 
         @Override
         public Answerer build() {
-            requireTask(ModelTask.QUESTION_ANSWERING, "an answerer");
-            checkMaxLength(maxLength, "maxLength");
-            if (stride < 0 || stride >= maxLength) {
-                throw new IllegalArgumentException("stride must be between 0 and maxLength " + maxLength + ", got "
-                        + stride);
-            }
-            if (topK < 1 || maxAnswerLength < 1) {
-                throw new IllegalArgumentException("topK and maxAnswerLength must be at least 1, got " + topK
-                        + " and " + maxAnswerLength);
-            }
-            return new Answerer(this, new QuestionAnsweringDecoder(topK, maxAnswerLength, handleImpossibleAnswer,
-                    model.tokenizer().clsId()));
+            return spec.predictor(model, limits);
         }
     }
 }

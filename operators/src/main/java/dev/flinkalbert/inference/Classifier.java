@@ -18,13 +18,11 @@ import org.apache.flink.annotation.PublicEvolving;
 @PublicEvolving
 public final class Classifier extends SingleSequencePredictor<ClassificationPrediction> {
 
-    /** Default number of best classes listed in {@link ClassificationPrediction#top()}. */
-    public static final int DEFAULT_TOP_K = 1;
-
     private final ClassificationHead head;
 
-    private Classifier(Builder b, ClassificationHead head) {
-        super(b, Set.of(ModelContract.LOGITS)); // the lease comes last: nothing after it throws
+    /** The head is made before the lease is taken (in {@code super}): nothing after the lease throws. */
+    Classifier(AlbertModel model, ClassificationHead head, PredictorLimits limits, int maxLength) {
+        super(model, Set.of(ModelContract.LOGITS), limits, maxLength);
         this.head = head;
     }
 
@@ -33,28 +31,21 @@ public final class Classifier extends SingleSequencePredictor<ClassificationPred
         return head.predict(outputs.vector(ModelContract.LOGITS, row));
     }
 
-    /** Builds a {@link Classifier}; made by {@link AlbertModel#classifier()}. */
-    public static final class Builder extends SingleSequencePredictor.Builder<Builder, Classifier> {
-        private int topK = DEFAULT_TOP_K;
+    /** Builds a {@link Classifier}; made by {@link AlbertModel#classifier()}. Options: {@link ClassificationSpec}. */
+    public static final class Builder extends PredictorBuilder<Builder, Classifier, ClassificationSpec> {
 
         Builder(AlbertModel model) {
-            super(model);
+            super(model, ClassificationSpec.DEFAULTS);
         }
 
-        /** How many best classes {@link ClassificationPrediction#top()} lists (default 1; capped at the classes). */
+        /** See {@link ClassificationSpec#topK()}. */
         public Builder topK(int k) {
-            this.topK = k;
-            return this;
+            return spec(spec.withTopK(k));
         }
 
         @Override
         public Classifier build() {
-            requireTask(ModelTask.CLASSIFICATION, "a classifier");
-            checkMaxLength(maxLength, "maxLength");
-            if (topK < 1) {
-                throw new IllegalArgumentException("topK must be at least 1, got " + topK);
-            }
-            return new Classifier(this, new ClassificationHead(model.labels(), model.multiLabel(), topK));
+            return spec.predictor(model, limits);
         }
     }
 }

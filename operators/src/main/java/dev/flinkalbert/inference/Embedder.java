@@ -17,13 +17,10 @@ import org.apache.flink.annotation.PublicEvolving;
 @PublicEvolving
 public final class Embedder extends SingleSequencePredictor<Embedding> {
 
-    /** Default pooling: the mean over the real tokens. */
-    public static final Pooling DEFAULT_POOLING = Pooling.MEAN;
-
     private final EmbeddingHead head;
 
-    private Embedder(Builder b, EmbeddingHead head) {
-        super(b, head.outputs());
+    Embedder(AlbertModel model, EmbeddingHead head, PredictorLimits limits, int maxLength) {
+        super(model, head.outputs(), limits, maxLength);
         this.head = head;
     }
 
@@ -32,37 +29,26 @@ public final class Embedder extends SingleSequencePredictor<Embedding> {
         return head.read(outputs, row);
     }
 
-    /** Builds an {@link Embedder}; made by {@link AlbertModel#embedder()}. */
-    public static final class Builder extends SingleSequencePredictor.Builder<Builder, Embedder> {
-        private Pooling pooling = DEFAULT_POOLING;
-        private boolean normalize;
+    /** Builds an {@link Embedder}; made by {@link AlbertModel#embedder()}. Options: {@link EmbeddingSpec}. */
+    public static final class Builder extends PredictorBuilder<Builder, Embedder, EmbeddingSpec> {
 
         Builder(AlbertModel model) {
-            super(model);
+            super(model, EmbeddingSpec.DEFAULTS);
         }
 
-        /** How the vector is taken (default {@link Pooling#MEAN}). */
+        /** See {@link EmbeddingSpec#pooling()}. */
         public Builder pooling(Pooling pooling) {
-            this.pooling = java.util.Objects.requireNonNull(pooling, "pooling");
-            return this;
+            return spec(spec.withPooling(pooling));
         }
 
-        /** Whether vectors are scaled to unit L2 norm (default false). */
+        /** See {@link EmbeddingSpec#normalize()}. */
         public Builder normalize(boolean normalize) {
-            this.normalize = normalize;
-            return this;
+            return spec(spec.withNormalize(normalize));
         }
 
         @Override
         public Embedder build() {
-            requireTask(ModelTask.EMBEDDINGS, "an embedder");
-            checkMaxLength(maxLength, "maxLength");
-            EmbeddingHead head = new EmbeddingHead(pooling, normalize);
-            if (!model.outputNames().containsAll(head.outputs())) {
-                throw new IllegalStateException("Pooling." + pooling + " needs output " + head.outputs() + " but "
-                        + model.directory() + " has only " + model.outputNames() + ": use Pooling.MEAN or CLS");
-            }
-            return new Embedder(this, head);
+            return spec.predictor(model, limits);
         }
     }
 }

@@ -3,57 +3,59 @@ package dev.flinkalbert.inference;
 import org.apache.flink.annotation.PublicEvolving;
 
 /**
- * Settings every predictor has: how a flush is cut into ONNX Runtime calls.
+ * The engine-side builder of a head's predictor on an opened model: the settings every head shares
+ * ({@link PredictorLimits}) and the head's own options, kept in its {@link TaskSpec}, which checks and builds.
  *
  * @param <B> the concrete builder
  * @param <P> the predictor it builds
+ * @param <S> the head's spec
  */
 @PublicEvolving
-public abstract class PredictorBuilder<B extends PredictorBuilder<B, P>, P> {
+public abstract class PredictorBuilder<B extends PredictorBuilder<B, P, S>, P, S extends TaskSpec<?>> {
 
     final AlbertModel model;
-    int maxBatchSize = AlbertEncoder.DEFAULT_MAX_BATCH_SIZE;
-    int tokenBudget = AlbertEncoder.DEFAULT_TOKEN_BUDGET;
+    PredictorLimits limits = PredictorLimits.DEFAULTS;
+    S spec;
 
-    PredictorBuilder(AlbertModel model) {
+    PredictorBuilder(AlbertModel model, S defaults) {
         this.model = model;
+        this.spec = defaults;
     }
 
-    /** Most sequences in one ONNX Runtime call (default {@value AlbertEncoder#DEFAULT_MAX_BATCH_SIZE}). */
+    /** Most sequences in one ONNX Runtime call (see {@link PredictorLimits#maxBatchSize()}). */
     public B maxBatchSize(int rows) {
-        this.maxBatchSize = rows;
+        this.limits = limits.withMaxBatchSize(rows);
+        return self();
+    }
+
+    /** Most padded tokens in one ONNX Runtime call (see {@link PredictorLimits#tokenBudget()}). */
+    public B tokenBudget(int tokens) {
+        this.limits = limits.withTokenBudget(tokens);
+        return self();
+    }
+
+    /** Longest tokenized input, or question answering's window (see {@link PredictorLimits#maxLength()}). */
+    public B maxLength(int tokens) {
+        this.limits = limits.withMaxLength(tokens);
+        return self();
+    }
+
+    /** All the head's options at once. */
+    public B spec(S spec) {
+        this.spec = java.util.Objects.requireNonNull(spec, "spec");
         return self();
     }
 
     /**
-     * Most padded tokens (sequences × longest sequence) in one ONNX Runtime call (default
-     * {@value AlbertEncoder#DEFAULT_TOKEN_BUDGET}); a longer single sequence still goes alone.
+     * Checks the settings against the model and makes the predictor (with its own reusable buffers).
+     *
+     * @throws IllegalStateException when the model computes another task
+     * @throws IllegalArgumentException listing every setting that does not fit
      */
-    public B tokenBudget(int tokens) {
-        this.tokenBudget = tokens;
-        return self();
-    }
-
-    /** Checks the settings against the model and makes the predictor (with its own reusable buffers). */
     public abstract P build();
 
     @SuppressWarnings("unchecked")
     B self() {
         return (B) this;
-    }
-
-    void requireTask(ModelTask task, String predictor) {
-        if (model.task() != task) {
-            throw new IllegalStateException(predictor + " needs a " + task + " model, but " + model.directory()
-                    + " is a " + model.task() + " model (outputs " + model.outputNames() + ")");
-        }
-    }
-
-    int checkMaxLength(int maxLength, String setter) {
-        if (maxLength < 3 || maxLength > model.maxLength()) {
-            throw new IllegalArgumentException(setter + " must be between 3 and the model's max_position_embeddings "
-                    + model.maxLength() + ", got " + maxLength);
-        }
-        return maxLength;
     }
 }

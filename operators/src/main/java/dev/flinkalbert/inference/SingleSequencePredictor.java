@@ -15,9 +15,9 @@ abstract class SingleSequencePredictor<T> extends TokenizedPredictor<T, T> {
 
     private final int maxLength;
 
-    SingleSequencePredictor(Builder<?, ?> b, Set<String> outputs) {
-        super(b.model, outputs, b.maxBatchSize, b.tokenBudget);
-        this.maxLength = b.maxLength;
+    SingleSequencePredictor(AlbertModel model, Set<String> outputs, PredictorLimits limits, int maxLength) {
+        super(model, outputs, limits.maxBatchSize(), limits.tokenBudget());
+        this.maxLength = maxLength;
     }
 
     @Override
@@ -29,26 +29,5 @@ abstract class SingleSequencePredictor<T> extends TokenizedPredictor<T, T> {
     @Override
     final T combine(TextInput input, List<Encoding> encodings, List<T> read) {
         return read.get(0);
-    }
-
-    /**
-     * The settings of a single-sequence predictor: those of every predictor and the longest tokenized input.
-     *
-     * @param <B> the concrete builder
-     * @param <P> the predictor it builds
-     */
-    public abstract static class Builder<B extends Builder<B, P>, P> extends PredictorBuilder<B, P> {
-        int maxLength;
-
-        Builder(AlbertModel model) {
-            super(model);
-            this.maxLength = model.maxLength();
-        }
-
-        /** Longest tokenized input, {@code [CLS]}/{@code [SEP]} included (default: max_position_embeddings). */
-        public B maxLength(int tokens) {
-            this.maxLength = tokens;
-            return self();
-        }
     }
 }

@@ -2,8 +2,8 @@ package dev.flinkalbert.sql;
 
 import dev.flinkalbert.flink.BatchPolicy;
 import dev.flinkalbert.inference.AlbertEncoder;
-import dev.flinkalbert.inference.Answerer;
-import dev.flinkalbert.inference.Embedder;
+import dev.flinkalbert.inference.AnswerSpec;
+import dev.flinkalbert.inference.EmbeddingSpec;
 import dev.flinkalbert.inference.Pooling;
 import dev.flinkalbert.inference.SessionSettings;
 import java.time.Duration;
@@ -13,7 +13,10 @@ import org.apache.flink.configuration.ConfigOptions;
 
 /**
  * The {@code WITH} options of {@code CREATE MODEL … WITH ('provider' = 'albert', …)}, each defined once with its
- * default and description. See {@code docs/sql.md} for the table.
+ * default (the engine's, from {@link dev.flinkalbert.inference.PredictorLimits} and the heads' specs) and
+ * description. Keys are the builders' setter names in kebab case ({@code maxBatchSize} → {@code max-batch-size});
+ * the keys of earlier versions ({@code batch.size}, {@code qa.stride}, …) still work as deprecated aliases. Which
+ * options apply to which task is said by each task's {@link SqlHead}. See {@code docs/sql.md} for the table.
  */
 @PublicEvolving
 public final class AlbertModelOptions {
@@ -26,8 +29,8 @@ public final class AlbertModelOptions {
             .withDescription("Folder with model.onnx, config.json and spiece.model. It is opened when a query using"
                     + " the model is planned (to check it) and on every TaskManager, so it must be readable on both.");
 
-    public static final ConfigOption<TaskOption> TASK = ConfigOptions.key("task")
-            .enumType(TaskOption.class)
+    public static final ConfigOption<String> TASK = ConfigOptions.key("task")
+            .stringType()
             .noDefaultValue()
             .withDescription("classify, embed or qa. Default: the model's own task, recognised from the ONNX graph's"
                     + " outputs (logits, last_hidden_state/pooler_output, start_logits/end_logits); when set it must"
@@ -43,21 +46,24 @@ public final class AlbertModelOptions {
             .defaultValue(SessionSettings.DEFAULT_INTRA_OP_THREADS)
             .withDescription("ONNX Runtime intra-op threads per model call.");
 
-    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("batch.size")
+    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("max-batch-size")
             .intType()
-            .defaultValue(BatchPolicy.DEFAULT_MAX_RECORDS)
+            .defaultValue(AlbertEncoder.DEFAULT_MAX_BATCH_SIZE)
+            .withDeprecatedKeys("batch.size")
             .withDescription("Most rows per model call. The asynchronous path gathers the rows in flight into batches"
                     + " of up to this many, capped at ML_PREDICT's 'max-concurrent-operations' (rows in flight per"
                     + " subtask, default 10): raise that to at least this value for full batches.");
 
-    public static final ConfigOption<Duration> BATCH_LINGER = ConfigOptions.key("batch.linger")
+    public static final ConfigOption<Duration> BATCH_LINGER = ConfigOptions.key("max-linger")
             .durationType()
             .defaultValue(BatchPolicy.DEFAULT_MAX_LINGER)
+            .withDeprecatedKeys("batch.linger")
             .withDescription("How long the first row of a batch waits for others (asynchronous path).");
 
-    public static final ConfigOption<Integer> TOKEN_BUDGET = ConfigOptions.key("batch.token-budget")
+    public static final ConfigOption<Integer> TOKEN_BUDGET = ConfigOptions.key("token-budget")
             .intType()
             .defaultValue(AlbertEncoder.DEFAULT_TOKEN_BUDGET)
+            .withDeprecatedKeys("batch.token-budget")
             .withDescription("Most padded tokens (rows × longest row) per ONNX Runtime call; a batch is cut into"
                     + " length-sorted sub-batches within it.");
 
@@ -65,11 +71,11 @@ public final class AlbertModelOptions {
             .intType()
             .noDefaultValue()
             .withDescription("classify: how many best classes the scores column holds (default: all classes)."
-                    + " qa: how many answers, one output row each (default " + Answerer.DEFAULT_TOP_K + ").");
+                    + " qa: how many answers, one output row each (default " + AnswerSpec.DEFAULT_TOP_K + ").");
 
     public static final ConfigOption<Pooling> POOLING = ConfigOptions.key("pooling")
             .enumType(Pooling.class)
-            .defaultValue(Embedder.DEFAULT_POOLING)
+            .defaultValue(EmbeddingSpec.DEFAULT_POOLING)
             .withDescription("embed: pooler (the pooler_output head), cls (first token's hidden state) or mean"
                     + " (mean over the real tokens).");
 
@@ -83,22 +89,26 @@ public final class AlbertModelOptions {
             .noDefaultValue()
             .withDescription("Longest tokenized input, [CLS]/[SEP] included; longer inputs are truncated (classify,"
                     + " embed; default: the model's max_position_embeddings) or cut into windows (qa; default "
-                    + Answerer.DEFAULT_MAX_LENGTH + ").");
+                    + AnswerSpec.DEFAULT_MAX_LENGTH + ").");
 
-    public static final ConfigOption<Integer> QA_STRIDE = ConfigOptions.key("qa.stride")
+    public static final ConfigOption<Integer> QA_STRIDE = ConfigOptions.key("stride")
             .intType()
-            .defaultValue(Answerer.DEFAULT_STRIDE)
+            .defaultValue(AnswerSpec.DEFAULT_STRIDE)
+            .withDeprecatedKeys("qa.stride")
             .withDescription("qa: context tokens shared by consecutive windows.");
 
-    public static final ConfigOption<Integer> QA_MAX_ANSWER_LENGTH = ConfigOptions.key("qa.max-answer-length")
+    public static final ConfigOption<Integer> QA_MAX_ANSWER_LENGTH = ConfigOptions.key("max-answer-length")
             .intType()
-            .defaultValue(Answerer.DEFAULT_MAX_ANSWER_LENGTH)
+            .defaultValue(AnswerSpec.DEFAULT_MAX_ANSWER_LENGTH)
+            .withDeprecatedKeys("qa.max-answer-length")
             .withDescription("qa: longest answer, in tokens.");
 
     public static final ConfigOption<Boolean> QA_HANDLE_IMPOSSIBLE_ANSWER =
-            ConfigOptions.key("qa.handle-impossible-answer")
+            ConfigOptions.key("handle-impossible-answer")
                     .booleanType()
                     .defaultValue(false)
+                    .withDeprecatedKeys("qa.handle-impossible-answer")
                     .withDescription("qa: let the empty answer compete (SQuAD 2.0 models); it comes out as"
-                            + " answer '' with answer_start = answer_end = 0.");
+                            + " answer '' with answer_start = answer_end = " + AnswerSpec.NO_ANSWER_OFFSET
+                            + ", as in the Avro results.");
 }

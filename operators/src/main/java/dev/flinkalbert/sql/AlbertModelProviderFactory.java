@@ -5,9 +5,6 @@ import static dev.flinkalbert.sql.AlbertModelOptions.BATCH_SIZE;
 import static dev.flinkalbert.sql.AlbertModelOptions.DEVICE;
 import static dev.flinkalbert.sql.AlbertModelOptions.MAX_LENGTH;
 import static dev.flinkalbert.sql.AlbertModelOptions.MODEL_DIRECTORY;
-import static dev.flinkalbert.sql.AlbertModelOptions.NORMALIZE;
-import static dev.flinkalbert.sql.AlbertModelOptions.POOLING;
-import static dev.flinkalbert.sql.AlbertModelOptions.QA_HANDLE_IMPOSSIBLE_ANSWER;
 import static dev.flinkalbert.sql.AlbertModelOptions.QA_MAX_ANSWER_LENGTH;
 import static dev.flinkalbert.sql.AlbertModelOptions.QA_STRIDE;
 import static dev.flinkalbert.sql.AlbertModelOptions.TASK;
@@ -17,18 +14,23 @@ import static dev.flinkalbert.sql.AlbertModelOptions.TOP_K;
 
 import dev.flinkalbert.flink.AlbertTask;
 import dev.flinkalbert.flink.BatchPolicy;
+import dev.flinkalbert.flink.ModelLocation;
 import dev.flinkalbert.inference.AlbertModel;
-import dev.flinkalbert.inference.Answerer;
 import dev.flinkalbert.inference.InvalidModelException;
+import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
 import java.nio.file.Path;
-import java.util.EnumSet;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.configuration.FallbackKey;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
@@ -62,15 +64,6 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
     /** The {@code 'provider'} value. */
     public static final String IDENTIFIER = "albert";
 
-    /** Options that apply to some tasks only; a model of another task refuses them. */
-    private static final Map<ConfigOption<?>, Set<TaskOption>> TASK_OPTIONS = Map.of(
-            TOP_K, EnumSet.of(TaskOption.CLASSIFY, TaskOption.QA),
-            POOLING, EnumSet.of(TaskOption.EMBED),
-            NORMALIZE, EnumSet.of(TaskOption.EMBED),
-            QA_STRIDE, EnumSet.of(TaskOption.QA),
-            QA_MAX_ANSWER_LENGTH, EnumSet.of(TaskOption.QA),
-            QA_HANDLE_IMPOSSIBLE_ANSWER, EnumSet.of(TaskOption.QA));
-
     @Override
     public String factoryIdentifier() {
         return IDENTIFIER;
@@ -83,8 +76,12 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(TASK, DEVICE, THREADS, BATCH_SIZE, BATCH_LINGER, TOKEN_BUDGET, TOP_K, POOLING, NORMALIZE,
-                MAX_LENGTH, QA_STRIDE, QA_MAX_ANSWER_LENGTH, QA_HANDLE_IMPOSSIBLE_ANSWER);
+        Set<ConfigOption<?>> options = new java.util.HashSet<>(
+                Set.of(TASK, DEVICE, THREADS, BATCH_SIZE, BATCH_LINGER, TOKEN_BUDGET, MAX_LENGTH));
+        for (ModelTask task : ModelTask.values()) {
+            options.addAll(SqlHead.of(task).options());
+        }
+        return options;
     }
 
     @Override
@@ -114,35 +111,44 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
         // Open the model once to learn its task (and check its directory); the engine task opened below joins its
         // ONNX Runtime session instead of loading the graph again.
         try (AlbertModel albert = openChecked(model, options.get(MODEL_DIRECTORY), session)) {
-            TaskOption task = TaskOption.of(albert.task());
-            if (options.getOptional(TASK).filter(t -> t != task).isPresent()) {
-                throw new ValidationException("Model " + model + " has '" + TASK.key() + "' = '"
-                        + options.get(TASK).name().toLowerCase(Locale.ROOT) + "' but " + albert.directory()
-                        + " is a " + task.name().toLowerCase(Locale.ROOT) + " model (outputs " + albert.outputNames()
-                        + "): remove the option or point '" + MODEL_DIRECTORY.key() + "' at another model");
-            }
-            List<String> misplaced = TASK_OPTIONS.entrySet().stream()
-                    .filter(e -> !e.getValue().contains(task)
-                            && catalogModel.getOptions().containsKey(e.getKey().key()))
-                    .map(e -> "'" + e.getKey().key() + "' applies to " + e.getValue().stream()
-                            .map(t -> t.name().toLowerCase(Locale.ROOT)).sorted().toList() + " models")
-                    .toList();
+            ModelTask task = albert.task();
+            options.getOptional(TASK).ifPresent(declared -> {
+                ModelTask wanted;
+                try {
+                    wanted = ModelTask.fromOptionValue(declared);
+                } catch (IllegalArgumentException e) {
+                    throw new ValidationException("Option '" + TASK.key() + "' of model " + model + ": "
+                            + e.getMessage());
+                }
+                if (wanted != task) {
+                    throw new ValidationException("Model " + model + " has '" + TASK.key() + "' = '"
+                            + wanted.optionValue() + "' but " + albert.directory() + " is a " + task.optionValue()
+                            + " model (outputs " + albert.outputNames() + "): remove the option or point '"
+                            + MODEL_DIRECTORY.key() + "' at another model");
+                }
+            });
+            SqlHead<?> head = SqlHead.of(task);
+            List<String> misplaced = misplaced(head, catalogModel.getOptions().keySet());
             if (!misplaced.isEmpty()) {
-                throw new ValidationException("Model " + model + " is a " + task.name().toLowerCase(Locale.ROOT)
+                throw new ValidationException("Model " + model + " is a " + task.optionValue()
                         + " model: remove " + String.join(", ", misplaced));
             }
             options.getOptional(MAX_LENGTH).ifPresent(length -> {
-                if (length < 3 || length > albert.maxLength()) {
+                if (length < PredictorLimits.MIN_MAX_LENGTH || length > albert.maxLength()) {
                     throw new ValidationException("Option '" + MAX_LENGTH.key() + "' of model " + model
-                            + " must be between 3 and the model's max_position_embeddings " + albert.maxLength()
-                            + ", got " + length);
+                            + " must be between " + PredictorLimits.MIN_MAX_LENGTH + " and the model's"
+                            + " max_position_embeddings " + albert.maxLength() + ", got " + length);
                 }
             });
             ModelColumns.Layout layout = ModelColumns.check(task, catalogModel.getResolvedInputSchema(),
                     catalogModel.getResolvedOutputSchema());
             AlbertTask<?> engineTask;
             try {
-                engineTask = engineTask(task, albert, options, session);
+                engineTask = AlbertTask.builder(ModelLocation.local(albert.directory()), head.spec(options))
+                        .sessionSettings(session)
+                        .limits(new PredictorLimits(options.get(BATCH_SIZE), options.get(TOKEN_BUDGET),
+                                options.getOptional(MAX_LENGTH).orElse(null)))
+                        .build();
                 engineTask.open().close(); // checks the options against the model (pooling, stride vs length)
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new ValidationException("Options of model " + model + " do not fit " + albert.directory()
@@ -157,26 +163,33 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
         }
     }
 
-    /** The engine task with the options that apply to the model's task (the others are left at their defaults). */
-    private static AlbertTask<?> engineTask(TaskOption task, AlbertModel albert, ReadableConfig options,
-            SessionSettings session) {
-        AlbertTask.Builder<?> builder = switch (task) {
-            case CLASSIFY -> AlbertTask.classification(albert.directory())
-                    .topK(options.getOptional(TOP_K).orElse(albert.labels().size()));
-            case EMBED -> AlbertTask.embeddings(albert.directory())
-                    .pooling(options.get(POOLING))
-                    .normalize(options.get(NORMALIZE));
-            case QA -> AlbertTask.questionAnswering(albert.directory())
-                    .topK(options.getOptional(TOP_K).orElse(Answerer.DEFAULT_TOP_K))
-                    .stride(options.get(QA_STRIDE))
-                    .maxAnswerLength(options.get(QA_MAX_ANSWER_LENGTH))
-                    .handleImpossibleAnswer(options.get(QA_HANDLE_IMPOSSIBLE_ANSWER));
-        };
-        builder.sessionSettings(session)
-                .maxBatchSize(options.get(BATCH_SIZE))
-                .tokenBudget(options.get(TOKEN_BUDGET));
-        options.getOptional(MAX_LENGTH).ifPresent(builder::maxLength);
-        return builder.build();
+    /**
+     * The options set (under their key or a deprecated one) that belong to other tasks only, each named as it was
+     * written, with the tasks it applies to.
+     */
+    private static List<String> misplaced(SqlHead<?> head, Set<String> written) {
+        List<String> misplaced = new ArrayList<>();
+        Set<ConfigOption<?>> own = head.options();
+        for (ConfigOption<?> option : new AlbertModelProviderFactory().optionalOptions()) {
+            if (own.contains(option)) {
+                continue;
+            }
+            List<String> tasks = Arrays.stream(ModelTask.values())
+                    .filter(t -> SqlHead.of(t).options().contains(option))
+                    .map(ModelTask::optionValue).sorted().toList();
+            if (tasks.isEmpty()) {
+                continue; // an option every task reads
+            }
+            keys(option).filter(written::contains).forEach(key ->
+                    misplaced.add("'" + key + "' applies to " + tasks + " models"));
+        }
+        misplaced.sort(null);
+        return misplaced;
+    }
+
+    private static Stream<String> keys(ConfigOption<?> option) {
+        return Stream.concat(Stream.of(option.key()),
+                StreamSupport.stream(option.fallbackKeys().spliterator(), false).map(FallbackKey::getKey));
     }
 
     /** One batcher per model directory and option set: equal declarations share it, others never do. */

@@ -1,5 +1,6 @@
 package dev.flinkalbert.sql;
 
+import dev.flinkalbert.inference.ModelTask;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,7 +22,8 @@ import org.apache.flink.table.types.logical.MapType;
 import org.apache.flink.table.types.logical.VarCharType;
 
 /**
- * The columns a model of each {@link TaskOption} may declare, checked when a query using the model is planned.
+ * The columns a model of each task may declare, checked when a query using the model is planned: inputs from the
+ * task's descriptor ({@link ModelTask#inputFields()}), outputs from its {@link SqlHead}.
  *
  * <table>
  *   <caption>Columns by task</caption>
@@ -41,10 +43,6 @@ import org.apache.flink.table.types.logical.VarCharType;
  */
 final class ModelColumns {
 
-    static final String TEXT = "text";
-    static final String TEXT_PAIR = "text_pair";
-    static final String QUESTION = "question";
-    static final String CONTEXT = "context";
     static final String LABEL = "label";
     static final String SCORE = "score";
     static final String SCORES = "scores";
@@ -54,49 +52,31 @@ final class ModelColumns {
     static final String ANSWER_END = "answer_end";
     static final String ERROR = "error";
 
-    private static final ColumnType STRING = new ColumnType("STRING",
+    static final ColumnType STRING = new ColumnType("STRING",
             t -> t.getTypeRoot() == LogicalTypeRoot.VARCHAR && ((VarCharType) t).getLength() == VarCharType.MAX_LENGTH);
     private static final ColumnType CHARACTERS = new ColumnType("STRING",
             t -> t.is(LogicalTypeFamily.CHARACTER_STRING));
-    private static final ColumnType REAL = new ColumnType("FLOAT or DOUBLE", ModelColumns::isReal);
-    private static final ColumnType INT = new ColumnType("INT", t -> t.getTypeRoot() == LogicalTypeRoot.INTEGER);
-    private static final ColumnType REAL_ARRAY = new ColumnType("ARRAY<FLOAT> or ARRAY<DOUBLE>",
+    static final ColumnType REAL = new ColumnType("FLOAT or DOUBLE", ModelColumns::isReal);
+    static final ColumnType INT = new ColumnType("INT", t -> t.getTypeRoot() == LogicalTypeRoot.INTEGER);
+    static final ColumnType REAL_ARRAY = new ColumnType("ARRAY<FLOAT> or ARRAY<DOUBLE>",
             t -> t.getTypeRoot() == LogicalTypeRoot.ARRAY && isReal(((ArrayType) t).getElementType()));
-    private static final ColumnType LABEL_SCORES = new ColumnType("MAP<STRING, FLOAT> or MAP<STRING, DOUBLE>",
+    static final ColumnType LABEL_SCORES = new ColumnType("MAP<STRING, FLOAT> or MAP<STRING, DOUBLE>",
             t -> t.getTypeRoot() == LogicalTypeRoot.MAP && STRING.accepts(((MapType) t).getKeyType())
                     && isReal(((MapType) t).getValueType()));
 
     private ModelColumns() {}
 
-    /** Input columns by name (true: required) and output columns, by task. */
-    private static Map<String, Boolean> inputs(TaskOption task) {
+    /** Input columns by name (true: required): a question needs its context, a text's pair is optional. */
+    private static Map<String, Boolean> inputs(ModelTask task) {
         Map<String, Boolean> inputs = new LinkedHashMap<>();
-        if (task == TaskOption.QA) {
-            inputs.put(QUESTION, true);
-            inputs.put(CONTEXT, true);
-        } else {
-            inputs.put(TEXT, true);
-            inputs.put(TEXT_PAIR, false);
-        }
+        String[] fields = task.inputFields();
+        inputs.put(fields[0], true);
+        inputs.put(fields[1], task.questionInput());
         return inputs;
     }
 
-    private static Map<String, ColumnType> outputs(TaskOption task) {
-        Map<String, ColumnType> outputs = new LinkedHashMap<>();
-        switch (task) {
-            case CLASSIFY -> {
-                outputs.put(LABEL, STRING);
-                outputs.put(SCORE, REAL);
-                outputs.put(SCORES, LABEL_SCORES);
-            }
-            case EMBED -> outputs.put(EMBEDDING, REAL_ARRAY);
-            case QA -> {
-                outputs.put(ANSWER, STRING);
-                outputs.put(SCORE, REAL);
-                outputs.put(ANSWER_START, INT);
-                outputs.put(ANSWER_END, INT);
-            }
-        }
+    private static Map<String, ColumnType> outputs(ModelTask task) {
+        Map<String, ColumnType> outputs = new LinkedHashMap<>(SqlHead.of(task).outputs());
         outputs.put(ERROR, STRING);
         return outputs;
     }
@@ -106,7 +86,7 @@ final class ModelColumns {
      *
      * @throws ValidationException listing every problem and the columns the task expects
      */
-    static Layout check(TaskOption task, ResolvedSchema input, ResolvedSchema output) {
+    static Layout check(ModelTask task, ResolvedSchema input, ResolvedSchema output) {
         List<String> problems = new ArrayList<>();
         Map<String, Boolean> expectedInputs = inputs(task);
         List<String> inputNames = new ArrayList<>();
@@ -154,7 +134,7 @@ final class ModelColumns {
             problems.add("no output column besides 'error'");
         }
         if (!problems.isEmpty()) {
-            throw new ValidationException("ALBERT " + task.name().toLowerCase(Locale.ROOT) + " model columns do not"
+            throw new ValidationException("ALBERT " + task.optionValue() + " model columns do not"
                     + " fit its task: " + String.join("; ", problems) + ". Expected INPUT ("
                     + describeInputs(expectedInputs) + ") OUTPUT (any of " + describeOutputs(expectedOutputs) + ")");
         }
@@ -177,7 +157,8 @@ final class ModelColumns {
         return type.getTypeRoot() == LogicalTypeRoot.FLOAT || type.getTypeRoot() == LogicalTypeRoot.DOUBLE;
     }
 
-    private record ColumnType(String name, Predicate<LogicalType> test) {
+    /** A column type a head accepts, by the name its error messages give. */
+    record ColumnType(String name, Predicate<LogicalType> test) {
         boolean accepts(LogicalType type) {
             return test.test(type);
         }
@@ -187,7 +168,7 @@ final class ModelColumns {
      * The checked columns of one model: input column names in the order the predict function receives them, and
      * output names and types in the order it must write them.
      */
-    record Layout(TaskOption task, List<String> inputs, List<String> outputs, List<LogicalType> outputTypes)
+    record Layout(ModelTask task, List<String> inputs, List<String> outputs, List<LogicalType> outputTypes)
             implements Serializable {
 
         Layout {

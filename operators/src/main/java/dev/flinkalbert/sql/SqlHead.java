@@ -1,0 +1,206 @@
+package dev.flinkalbert.sql;
+
+import dev.flinkalbert.inference.Answer;
+import dev.flinkalbert.inference.AnswerPrediction;
+import dev.flinkalbert.inference.AnswerSpec;
+import dev.flinkalbert.inference.ClassificationPrediction;
+import dev.flinkalbert.inference.ClassificationSpec;
+import dev.flinkalbert.inference.Embedding;
+import dev.flinkalbert.inference.EmbeddingSpec;
+import dev.flinkalbert.inference.LabelScore;
+import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.inference.TaskSpec;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericMapData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.types.logical.ArrayType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+import org.apache.flink.table.types.logical.MapType;
+
+import static dev.flinkalbert.sql.AlbertModelOptions.NORMALIZE;
+import static dev.flinkalbert.sql.AlbertModelOptions.POOLING;
+import static dev.flinkalbert.sql.AlbertModelOptions.QA_HANDLE_IMPOSSIBLE_ANSWER;
+import static dev.flinkalbert.sql.AlbertModelOptions.QA_MAX_ANSWER_LENGTH;
+import static dev.flinkalbert.sql.AlbertModelOptions.QA_STRIDE;
+import static dev.flinkalbert.sql.AlbertModelOptions.TOP_K;
+
+/**
+ * One head's SQL layer: the {@code WITH} options that make its {@link TaskSpec}, its output columns, and how a
+ * prediction becomes output rows. The provider, {@link ModelColumns} and {@link PredictionRows} read the head from
+ * {@link #of(ModelTask)} and never switch on the task; a new head is a new implementation here and a case in
+ * {@link #of}.
+ *
+ * @param <P> the predictor's result of one input
+ */
+interface SqlHead<P> extends Serializable {
+
+    /** How one output column is read from one output row's source (see {@link #rowSources}). */
+    interface Column extends Serializable {
+        Object read(Object source);
+    }
+
+    /** The SQL layer of {@code task}. */
+    static SqlHead<?> of(ModelTask task) {
+        return switch (task) {
+            case CLASSIFICATION -> new Classify();
+            case EMBEDDINGS -> new Embed();
+            case QUESTION_ANSWERING -> new Qa();
+        };
+    }
+
+    /** The options that only this head reads (the shared ones are read by the provider). */
+    Set<ConfigOption<?>> options();
+
+    /** The head's spec from the model's options. */
+    TaskSpec<P> spec(ReadableConfig options);
+
+    /** Output columns by name and accepted type, in documentation order ({@code error} is added by the caller). */
+    Map<String, ModelColumns.ColumnType> outputs();
+
+    /** The reader of output {@code column} of {@code type}; never called for columns not in {@link #outputs()}. */
+    Column column(String column, LogicalType type);
+
+    /**
+     * What each output row of one prediction is read from: the prediction itself (one row), or one source per row
+     * (question answering: one row per answer); empty gives one row of nulls.
+     */
+    default List<?> rowSources(P prediction) {
+        return List.of(prediction);
+    }
+
+    final class Classify implements SqlHead<ClassificationPrediction> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Set<ConfigOption<?>> options() {
+            return Set.of(TOP_K);
+        }
+
+        @Override
+        public TaskSpec<ClassificationPrediction> spec(ReadableConfig options) {
+            return new ClassificationSpec(options.getOptional(TOP_K).orElse(ClassificationSpec.DEFAULT_TOP_K));
+        }
+
+        @Override
+        public Map<String, ModelColumns.ColumnType> outputs() {
+            Map<String, ModelColumns.ColumnType> outputs = new LinkedHashMap<>();
+            outputs.put(ModelColumns.LABEL, ModelColumns.STRING);
+            outputs.put(ModelColumns.SCORE, ModelColumns.REAL);
+            outputs.put(ModelColumns.SCORES, ModelColumns.LABEL_SCORES);
+            return outputs;
+        }
+
+        @Override
+        public Column column(String column, LogicalType type) {
+            return switch (column) {
+                case ModelColumns.LABEL -> p -> StringData.fromString(((ClassificationPrediction) p).label());
+                case ModelColumns.SCORE -> p -> real(type, ((ClassificationPrediction) p).score());
+                case ModelColumns.SCORES -> {
+                    LogicalType valueType = ((MapType) type).getValueType();
+                    yield p -> scores(valueType, ((ClassificationPrediction) p).top());
+                }
+                default -> p -> null;
+            };
+        }
+    }
+
+    final class Embed implements SqlHead<Embedding> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Set<ConfigOption<?>> options() {
+            return Set.of(POOLING, NORMALIZE);
+        }
+
+        @Override
+        public TaskSpec<Embedding> spec(ReadableConfig options) {
+            return new EmbeddingSpec(options.get(POOLING), options.get(NORMALIZE));
+        }
+
+        @Override
+        public Map<String, ModelColumns.ColumnType> outputs() {
+            return Map.of(ModelColumns.EMBEDDING, ModelColumns.REAL_ARRAY);
+        }
+
+        @Override
+        public Column column(String column, LogicalType type) {
+            if (!column.equals(ModelColumns.EMBEDDING)) {
+                return p -> null;
+            }
+            LogicalType elementType = ((ArrayType) type).getElementType();
+            return p -> vector(elementType, ((Embedding) p).vector());
+        }
+    }
+
+    final class Qa implements SqlHead<AnswerPrediction> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Set<ConfigOption<?>> options() {
+            return Set.of(TOP_K, QA_STRIDE, QA_MAX_ANSWER_LENGTH, QA_HANDLE_IMPOSSIBLE_ANSWER);
+        }
+
+        @Override
+        public TaskSpec<AnswerPrediction> spec(ReadableConfig options) {
+            return new AnswerSpec(options.getOptional(TOP_K).orElse(AnswerSpec.DEFAULT_TOP_K), options.get(QA_STRIDE),
+                    options.get(QA_MAX_ANSWER_LENGTH), options.get(QA_HANDLE_IMPOSSIBLE_ANSWER));
+        }
+
+        @Override
+        public Map<String, ModelColumns.ColumnType> outputs() {
+            Map<String, ModelColumns.ColumnType> outputs = new LinkedHashMap<>();
+            outputs.put(ModelColumns.ANSWER, ModelColumns.STRING);
+            outputs.put(ModelColumns.SCORE, ModelColumns.REAL);
+            outputs.put(ModelColumns.ANSWER_START, ModelColumns.INT);
+            outputs.put(ModelColumns.ANSWER_END, ModelColumns.INT);
+            return outputs;
+        }
+
+        @Override
+        public Column column(String column, LogicalType type) {
+            return switch (column) {
+                case ModelColumns.ANSWER -> a -> StringData.fromString(((Answer) a).text());
+                case ModelColumns.SCORE -> a -> real(type, ((Answer) a).score());
+                case ModelColumns.ANSWER_START -> a -> AnswerSpec.offset((Answer) a, true);
+                case ModelColumns.ANSWER_END -> a -> AnswerSpec.offset((Answer) a, false);
+                default -> a -> null;
+            };
+        }
+
+        @Override
+        public List<?> rowSources(AnswerPrediction prediction) {
+            return prediction.answers();
+        }
+    }
+
+    private static Object real(LogicalType type, double value) {
+        return type.getTypeRoot() == LogicalTypeRoot.FLOAT ? (Object) (float) value : (Object) value;
+    }
+
+    private static GenericMapData scores(LogicalType valueType, List<LabelScore> top) {
+        Map<StringData, Object> scores = new LinkedHashMap<>();
+        for (LabelScore s : top) {
+            scores.put(StringData.fromString(s.label()), real(valueType, s.score()));
+        }
+        return new GenericMapData(scores);
+    }
+
+    private static GenericArrayData vector(LogicalType elementType, float[] vector) {
+        if (elementType.getTypeRoot() == LogicalTypeRoot.FLOAT) {
+            return new GenericArrayData(vector.clone());
+        }
+        double[] doubles = new double[vector.length];
+        for (int i = 0; i < vector.length; i++) {
+            doubles[i] = vector[i];
+        }
+        return new GenericArrayData(doubles);
+    }
+}
