@@ -163,8 +163,9 @@ final class PretrainCommand implements Callable<Integer> {
                         heldOutDocuments.size(), last.pairs(), last.mlmLoss());
             } else if (last != null) {
                 System.out.printf(java.util.Locale.ROOT, "held out (%d documents, %d pairs, %.3f swapped): SOP accuracy"
-                        + " %.4f, SOP loss %.4f, MLM loss %.4f%n", heldOutDocuments.size(), last.pairs(),
-                        last.swappedShare(), last.sopAccuracy(), last.sopLoss(), last.mlmLoss());
+                        + " %.4f (%.3f predicted swapped), SOP loss %.4f, MLM loss %.4f%n", heldOutDocuments.size(),
+                        last.pairs(), last.swappedShare(), last.sopAccuracy(), last.predictedSwappedShare(),
+                        last.sopLoss(), last.mlmLoss());
             }
         }
         return 0;

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * How a pretraining model does on pairs it did not train on (e.g. {@link PretrainingData#evaluationBatches()} of
- * held-out documents): sentence-order accuracy and loss, masked-LM loss, and the share of swapped pairs (the
- * accuracy of always answering the majority class is the larger of it and its complement).
+ * held-out documents): sentence-order accuracy and loss, masked-LM loss, the share of swapped pairs (the accuracy of
+ * always answering the majority class is the larger of it and its complement) and the share the model predicts
+ * swapped (0 or 1: it answers one class whatever the pair).
  *
  * <pre>{@code
  * List<PretrainingBatch> heldOut = new PretrainingData(heldOutDocs, vocabulary, 128, 32, seed).evaluationBatches();
@@ -28,7 +29,8 @@ import java.util.Map;
 public final class SentenceOrderEvaluation {
 
     /** Means over the pairs (SOP) and over the masked positions (MLM). */
-    public record Result(int pairs, double sopAccuracy, double sopLoss, double mlmLoss, double swappedShare) {
+    public record Result(int pairs, double sopAccuracy, double sopLoss, double mlmLoss, double swappedShare,
+            double predictedSwappedShare) {
 
         /** The figures for a report, named {@code held_out_*}; SOP figures only when the model has the SOP head. */
         public Map<String, Double> asMetrics() {
@@ -36,6 +38,7 @@ public final class SentenceOrderEvaluation {
             if (!Double.isNaN(sopAccuracy)) {
                 out.put("held_out_sop_accuracy", sopAccuracy);
                 out.put("held_out_sop_loss", sopLoss);
+                out.put("held_out_sop_predicted_swapped", predictedSwappedShare);
             }
             out.put("held_out_mlm_loss", mlmLoss);
             return out;
@@ -49,6 +52,7 @@ public final class SentenceOrderEvaluation {
         int pairs = 0;
         int correct = 0;
         int swapped = 0;
+        int predictedSwapped = 0;
         double sopLossSum = 0;
         double mlmLossSum = 0;
         long masked = 0;
@@ -77,6 +81,7 @@ public final class SentenceOrderEvaluation {
                     long[] predicted = logits.argMax(1).toLongArray();
                     for (int i = 0; i < predicted.length; i++) {
                         correct += predicted[i] == batch.sentenceOrderLabels()[i] ? 1 : 0;
+                        predictedSwapped += (int) predicted[i];
                     }
                 }
             }
@@ -85,6 +90,7 @@ public final class SentenceOrderEvaluation {
             throw new IllegalArgumentException("no pair to evaluate");
         }
         return new Result(pairs, sop ? (double) correct / pairs : Double.NaN, sop ? sopLossSum / pairs : Double.NaN,
-                masked > 0 ? mlmLossSum / masked : Double.NaN, (double) swapped / pairs);
+                masked > 0 ? mlmLossSum / masked : Double.NaN, (double) swapped / pairs,
+                sop ? (double) predictedSwapped / pairs : Double.NaN);
     }
 }

@@ -42,6 +42,8 @@ class PretrainHeldOutTest {
             double accuracy = e.path("held_out_sop_accuracy").asDouble(-1);
             assertTrue(accuracy >= 0 && accuracy <= 1, e.toString());
             assertTrue(e.path("held_out_sop_loss").asDouble() > 0, e.toString());
+            double predicted = e.path("held_out_sop_predicted_swapped").asDouble(-1);
+            assertTrue(predicted >= 0 && predicted <= 1, e.toString());
             assertTrue(Double.isFinite(e.path("held_out_mlm_loss").asDouble(Double.NaN)), e.toString());
         }
 

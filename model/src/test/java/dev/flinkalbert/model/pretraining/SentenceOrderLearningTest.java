@@ -140,6 +140,8 @@ class SentenceOrderLearningTest {
             assertTrue(evaluated.pairs() >= 100, "every held-out document gives a pair: " + evaluated.pairs());
             assertTrue(evaluated.swappedShare() > 0.3 && evaluated.swappedShare() < 0.7, "swapped share "
                     + evaluated.swappedShare());
+            assertEquals(evaluated.swappedShare(), evaluated.predictedSwappedShare(), 0.1,
+                    "a model that knows the order predicts about as many swapped pairs as there are");
             assertChanged(headBefore, model.parameters().get("sop_classifier.classifier.weight").toFloatArray(),
                     "sop_classifier.classifier.weight");
             assertChanged(poolerBefore, model.parameters().get("albert.pooler.weight").toFloatArray(),
