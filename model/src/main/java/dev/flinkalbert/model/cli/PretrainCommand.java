@@ -123,9 +123,7 @@ final class PretrainCommand implements Callable<Integer> {
         AlbertTask task = noSop ? AlbertTask.MASKED_LM : AlbertTask.PRETRAINING;
         System.err.printf("%d documents, %,d pieces, %d batches an epoch; model %,d parameters%n", tokens.size(),
                 pieces, batches.batchesPerEpoch(), AlbertModel.parameterCount(modelConfig, task));
-        List<PretrainingBatch> heldOutBatches = heldOutDocuments.isEmpty() ? List.of()
-                : new PretrainingData(heldOutDocuments, PretrainingCorpus.vocabulary(tokenizer), maxLength, batchSize,
-                        seed).evaluationBatches();
+        List<PretrainingBatch> heldOutBatches = heldOutBatches(heldOutDocuments, tokenizer);
         if (!heldOutBatches.isEmpty()) {
             System.err.printf("held out: %d documents, %d pairs%n", heldOutDocuments.size(),
                     heldOutBatches.stream().mapToInt(PretrainingBatch::batch).sum());
@@ -169,5 +167,20 @@ final class PretrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Every pair of the held-out documents once; none (said on stderr) when they give no pair. */
+    private List<PretrainingBatch> heldOutBatches(List<List<int[]>> documents, AlbertTokenizer tokenizer) {
+        if (documents.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return new PretrainingData(documents, PretrainingCorpus.vocabulary(tokenizer), maxLength, batchSize, seed)
+                    .evaluationBatches();
+        } catch (IllegalArgumentException e) {
+            System.err.println("no held-out evaluation: the " + documents.size() + " held-out documents give no "
+                    + "sentence pair (" + e.getMessage() + ")");
+            return List.of();
+        }
     }
 }
