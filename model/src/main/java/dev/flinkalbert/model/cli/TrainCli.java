@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ExportCommand.class,
             VocabCommand.class,
             DatasetsCommand.class,
+            ReplayCommand.class,
         })
 public final class TrainCli implements Runnable {
 
@@ -31,10 +32,14 @@ public final class TrainCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        // Misconfiguration (missing file, unknown data set, bad option value) is one line naming the fix; other
-        // failures keep their stack trace.
+        // Misconfiguration (missing file, unknown data set, bad option value) is one line naming the fix; input
+        // that a command refuses exits 2 like a usage error; other failures keep their stack trace.
         return new CommandLine(new TrainCli()).setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    if (e instanceof InvalidInputException) {
+                        cmd.getErr().println("albert train " + cmd.getCommandName() + ": " + e.getMessage());
+                        return 2;
+                    }
                     if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
                             || e instanceof java.io.IOException) {
                         cmd.getErr().println("albert train " + cmd.getCommandName() + ": " + e.getMessage());

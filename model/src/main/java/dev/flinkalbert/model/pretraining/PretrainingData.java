@@ -71,6 +71,23 @@ public final class PretrainingData implements BatchSource<PretrainingBatch> {
         for (int i = 0; i < batchSize; i++) {
             rows.add(pairs.get((first + i) % pairs.size()));
         }
+        return assemble(rows, index);
+    }
+
+    /**
+     * Every pair of the first epoch exactly once, in batches of at most the batch size (the last may be smaller),
+     * masked as {@link #batch} masks: a fixed evaluation set, e.g. of held-out documents.
+     */
+    public synchronized List<PretrainingBatch> evaluationBatches() {
+        List<SentenceOrderPairs.Pair> pairs = pairs(0);
+        List<PretrainingBatch> out = new ArrayList<>();
+        for (int first = 0; first < pairs.size(); first += batchSize) {
+            out.add(assemble(pairs.subList(first, Math.min(pairs.size(), first + batchSize)), out.size()));
+        }
+        return out;
+    }
+
+    private PretrainingBatch assemble(List<SentenceOrderPairs.Pair> rows, long index) {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index);
         List<int[]> ids = new ArrayList<>();
         List<int[]> types = new ArrayList<>();

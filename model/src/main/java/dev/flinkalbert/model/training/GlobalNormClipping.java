@@ -13,21 +13,26 @@ public final class GlobalNormClipping {
 
     private GlobalNormClipping() {}
 
-    /** Clips in place and returns the norm before clipping (non-finite when a gradient is). */
+    /**
+     * Clips in place and returns the norm before clipping (non-finite when a gradient is). As
+     * {@code clip_grad_norm_}: the norm is that of the per-parameter norms, and every gradient is multiplied by
+     * {@code min(1, maxNorm / (norm + 1e-6))}.
+     */
     public static double clip(Collection<NDArray> parameters, float maxNorm) {
         try (NDScope scope = new NDScope()) {
             NDArray sum = null;
             for (NDArray p : parameters) {
                 NDArray g = p.getGradient();
-                NDArray squares = g.mul(g).sum();
-                sum = sum == null ? squares : sum.add(squares);
+                NDArray normSquared = g.norm().square();
+                sum = sum == null ? normSquared : sum.add(normSquared);
             }
             if (sum == null) {
                 return 0;
             }
-            double norm = Math.sqrt(sum.getFloat());
-            if (Double.isFinite(norm) && norm > maxNorm) {
-                NDArray scale = sum.getManager().create((float) (maxNorm / (norm + 1e-6)));
+            double norm = sum.sqrt().getFloat();
+            double coefficient = maxNorm / (norm + 1e-6);
+            if (Double.isFinite(norm) && coefficient < 1) {
+                NDArray scale = sum.getManager().create((float) coefficient);
                 for (NDArray p : parameters) {
                     p.getGradient().muli(scale);
                 }

@@ -43,7 +43,12 @@ import java.util.stream.Stream;
  * }
  * }</pre>
  *
- * The loop trains up to the schedule's total steps. A step whose gradient norm is not finite is skipped (gradients
+ * One update is what transformers' training loop does: backward, global-norm clipping ({@link GlobalNormClipping}, the
+ * norm reported before clipping), {@link AdamW} over two decay groups at the {@link LearningRateSchedule}'s rate for
+ * this update (0 for the first update of a run with warm-up). {@code ./albert train replay} replays recorded
+ * transformers runs through this loop and matches them step for step.
+ *
+ * <p>The loop trains up to the schedule's total steps. A step whose gradient norm is not finite is skipped (gradients
  * dropped, no update) and reported with that norm. Under {@link Precision#FP16} the loss is scaled by a
  * {@link LossScaler}, whose state is part of the checkpoint.
  */
@@ -143,7 +148,7 @@ public final class TrainingLoop<B> implements AutoCloseable {
                 lossScaler.unscale(parameters);
             }
             double norm = GlobalNormClipping.clip(parameters, maxGradientNorm);
-            float learningRate = schedule.at(step);
+            double learningRate = schedule.at(step);
             boolean finite = Double.isFinite(norm);
             if (finite) {
                 optimizer.step(learningRate);

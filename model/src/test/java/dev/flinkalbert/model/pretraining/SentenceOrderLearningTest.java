@@ -131,6 +131,17 @@ class SentenceOrderLearningTest {
             assertTrue(after > 0.9, "held-out SOP accuracy " + after + " (before training " + before
                     + "), SOP loss of the last 20 steps " + lastSop);
             assertTrue(lastSop < 0.4, "SOP loss of the last 20 steps " + lastSop + " (chance: ln 2 = 0.693)");
+            // what `train pretrain --held-out` reports: the same held-out documents, every pair once
+            SentenceOrderEvaluation.Result evaluated = SentenceOrderEvaluation.evaluate(model,
+                    new PretrainingData(corpus(100, 99L), VOCABULARY, LENGTH, 20, 7L).evaluationBatches());
+            assertTrue(evaluated.sopAccuracy() > 0.9, "SentenceOrderEvaluation's accuracy " + evaluated.sopAccuracy()
+                    + ", this test's own count " + after);
+            assertTrue(evaluated.sopLoss() < 0.4, "held-out SOP loss " + evaluated.sopLoss());
+            assertTrue(evaluated.pairs() >= 100, "every held-out document gives a pair: " + evaluated.pairs());
+            assertTrue(evaluated.swappedShare() > 0.3 && evaluated.swappedShare() < 0.7, "swapped share "
+                    + evaluated.swappedShare());
+            assertEquals(evaluated.swappedShare(), evaluated.predictedSwappedShare(), 0.1,
+                    "a model that knows the order predicts about as many swapped pairs as there are");
             assertChanged(headBefore, model.parameters().get("sop_classifier.classifier.weight").toFloatArray(),
                     "sop_classifier.classifier.weight");
             assertChanged(poolerBefore, model.parameters().get("albert.pooler.weight").toFloatArray(),

@@ -2,6 +2,8 @@ package dev.flinkalbert.model.training;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -94,11 +96,35 @@ class OptimizationTest {
         }
     }
 
+    /**
+     * transformers' get_linear_schedule_with_warmup(optimizer, 4, 12), whose scheduler steps after each optimizer
+     * step: update k (1-based) uses lambda(k - 1), lambda(s) = s / 4 while s < 4, else (12 - s) / 8. So the first
+     * update uses rate 0 (the module used peak / 4 there before issue 15).
+     */
     @Test
-    void scheduleWarmsUpLinearlyThenDecaysToZero() {
-        LearningRateSchedule s = new LearningRateSchedule(1f, 4, 12);
-        assertEquals(List.of(0.25f, 0.5f, 0.75f, 1f, 1f, 0.875f), List.of(s.at(0), s.at(1), s.at(2), s.at(3), s.at(4), s.at(5)));
-        assertEquals(0.125f, s.at(11));
-        assertEquals(0f, s.at(12));
+    void scheduleIsTransformersLinearScheduleWithWarmup() {
+        LearningRateSchedule s = new LearningRateSchedule(1, 4, 12);
+        assertEquals(List.of(0.0, 0.25, 0.5, 0.75, 1.0, 0.875), List.of(s.at(0), s.at(1), s.at(2), s.at(3), s.at(4), s.at(5)));
+        assertEquals(0.125, s.at(11));
+        assertEquals(0.0, s.at(12));
+        // without warm-up the first update uses the peak; the rate is peak * lambda in double, as Python has it
+        assertEquals(1e-3, new LearningRateSchedule(1e-3, 0, 10).at(0));
+        assertEquals(1e-3 * (7.0 / 8.0), new LearningRateSchedule(1e-3, 2, 10).at(3));
+    }
+
+    /** The fixture README's groups: no decay for names ending in .bias or containing LayerNorm (transformers'). */
+    @Test
+    void decayGroupsAreTransformersUnlessGoogleAlbertsAreAskedFor() {
+        String layer = "albert.encoder.albert_layer_groups.0.albert_layers.0.";
+        AdamW.DecayExclusion transformers = AdamW.Settings.DEFAULTS.decayExclusion();
+        assertEquals(AdamW.DecayExclusion.TRANSFORMERS, transformers);
+        assertTrue(transformers.decays(layer + "full_layer_layer_norm.weight"));
+        assertTrue(transformers.decays(layer + "ffn.weight"));
+        assertTrue(transformers.decays("albert.embeddings.word_embeddings.weight"));
+        assertFalse(transformers.decays(layer + "attention.LayerNorm.weight"));
+        assertFalse(transformers.decays("predictions.bias"));
+        assertFalse(transformers.decays(layer + "full_layer_layer_norm.bias"));
+        assertFalse(AdamW.DecayExclusion.GOOGLE_ALBERT.decays(layer + "full_layer_layer_norm.weight"));
+        assertTrue(AdamW.DecayExclusion.GOOGLE_ALBERT.decays(layer + "ffn.weight"));
     }
 }
