@@ -3,6 +3,7 @@ package dev.flinkalbert.inference;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * What one head computes, with its own options: one record per task ({@link ClassificationSpec},
@@ -24,6 +25,7 @@ import java.util.List;
  *
  * @param <P> the predictor's result of one input
  */
+@PublicEvolving
 public sealed interface TaskSpec<P> extends Serializable permits ClassificationSpec, EmbeddingSpec, AnswerSpec {
 
     /** The head this spec runs. */
