@@ -282,7 +282,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
         c.put("state.backend.type", "hashmap");
         c.put("execution.checkpointing.dir", home.resolve("checkpoints").toUri().toString());
         c.put("restart-strategy.type", "fixed-delay");
-        c.put("restart-strategy.fixed-delay.attempts", "10");
+        c.put("restart-strategy.fixed-delay.attempts", "30");
         c.put("restart-strategy.fixed-delay.delay", "2 s");
         // A killed TaskManager is noticed by its peers' broken connections at once; the heartbeat is the backstop.
         c.put("heartbeat.interval", "2000");

@@ -9,9 +9,11 @@ import dev.flinkalbert.inference.AlbertEncoder;
 import dev.flinkalbert.flink.ModelLocation;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.InvalidModelException;
+import dev.flinkalbert.inference.OnnxRuntimeAvailability;
 import dev.flinkalbert.inference.SessionSettings;
 import dev.flinkalbert.pipeline.KafkaClientProperties;
 import dev.flinkalbert.pipeline.KafkaPipeline;
+import dev.flinkalbert.pipeline.KafkaReachability;
 import dev.flinkalbert.pipeline.PipelineStage;
 import dev.flinkalbert.pipeline.StageOutput;
 import dev.flinkalbert.serde.KafkaRecordFormat;
@@ -179,6 +181,7 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
         JobStage<OUT> stage;
         KafkaPipeline<OUT> pipeline;
         try {
+            OnnxRuntimeAvailability.require(); // before anything touches ONNX Runtime's classes
             stage = stage(new BuilderSettings());
             pipeline = pipeline(stage.apply());
             configure(env);
@@ -206,6 +209,8 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             throw new IllegalArgumentException("set --bootstrap-servers HOST:PORT (or bootstrap.servers in --kafka-config)");
         }
         KafkaRecordFormat recordFormat = recordFormat();
+        // On the client, before submitting: unreachable brokers fail here with the fix, not in a TaskManager's log.
+        KafkaReachability.check(bootstrapServers, kafka.consumer(), inputTopic, KafkaReachability.DEFAULT_TIMEOUT);
         String group = groupId != null ? groupId : "albert-" + name();
         KafkaPipeline.Builder<OUT> builder = KafkaPipeline.<OUT>builder()
                 .setKafkaProperties(kafka)

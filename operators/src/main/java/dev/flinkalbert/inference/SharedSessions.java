@@ -40,8 +40,21 @@ final class SharedSessions {
 
     /** The one environment of this JVM (ONNX Runtime keeps it as a singleton; the first caller names it). */
     static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, ENVIRONMENT_NAME);
+        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, ENVIRONMENT_NAME);
+        synchronized (SharedSessions.class) {
+            if (!environmentReported) {
+                environmentReported = true;
+                // Where ONNX Runtime came from: on a Flink cluster, Flink's lib/ and the parent class loader, so that
+                // every job on a TaskManager shares one native library (a copy per job would be loaded again).
+                java.security.CodeSource source = OrtEnvironment.class.getProtectionDomain().getCodeSource();
+                LOG.info("Using the ONNX Runtime {} environment from {} (class loader {})", env.getVersion(),
+                        source == null ? "?" : source.getLocation(), OrtEnvironment.class.getClassLoader());
+            }
+        }
+        return env;
     }
+
+    private static boolean environmentReported;
 
     /**
      * A lease on the session for this file and these settings, creating it when no one holds it.
@@ -57,6 +70,9 @@ final class SharedSessions {
             SESSIONS.put(key, entry);
         }
         entry.users++;
+        if (!created) {
+            LOG.info("Sharing the ONNX Runtime session for {} ({} users in this JVM)", key.modelFile(), entry.users);
+        }
         return new Lease(key, entry, created);
     }
 
