@@ -348,7 +348,6 @@ public final class LocalFlinkCluster implements AutoCloseable {
         TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(flinkConf);
         List<String> jvm = words(ProcessMemoryUtils.generateJvmParametersStr(spec));
         List<String> dynamic = words(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec));
-        int before = registeredTaskManagers();
         List<String> names = new ArrayList<>();
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -368,9 +367,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
             processes.add(p);
         }
         for (int i = 0; i < n; i++) {
-            int expected = before + n;
+            String id = "\"id\":\"" + names.get(i) + "\"";
             awaitCondition(processes.get(i), names.get(i), "to register with the JobManager",
-                    () -> registeredTaskManagers() >= expected);
+                    () -> httpGet(restUrl() + "/taskmanagers").map(json -> json.contains(id)).orElse(false));
         }
         return names;
     }

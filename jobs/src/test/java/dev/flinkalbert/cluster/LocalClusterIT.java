@@ -317,8 +317,8 @@ class LocalClusterIT {
                 sent.add(id);
             }
             KafkaTopics.produce(cluster.bootstrapServers(), first);
-            jobId = submit("dev.flinkalbert.jobs.ClassifyJob", "-p", "4", seqcls, prefix + "-streaming",
-                    "--max-length", "128", "--batch-size", Integer.toString(BATCH_SIZE));
+            jobId = submit("dev.flinkalbert.jobs.ClassifyJob", "-p", "4", seqcls, prefix, false,
+                    "--max-length", "128", "--batch-size", Integer.toString(BATCH_SIZE), "--flush-batches", "1");
             producer = new Thread(() -> produce(texts), prefix + "-producer");
             producer.start();
         }
@@ -475,11 +475,19 @@ class LocalClusterIT {
     /** Submits a bounded job (JSON topics, the model shipped, 1 s checkpoints) with bin/flink; returns its id. */
     private static String submit(String jobClass, String flag, String parallelism, Path model, String prefix,
             String... jobArgs) throws Exception {
+        return submit(jobClass, flag, parallelism, model, prefix, true, jobArgs);
+    }
+
+    private static String submit(String jobClass, String flag, String parallelism, Path model, String prefix,
+            boolean bounded, String... jobArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "-d", flag, parallelism, "-c", jobClass, jobJar.toString(),
                 "--bootstrap-servers", cluster.bootstrapServers(),
                 "--input-topic", prefix + "-in", "--output-topic", prefix + "-out",
                 "--dead-letter-topic", prefix + "-dead", "--group-id", "it-" + prefix, "--format", "json",
-                "--model-dir", model.toString(), "--ship-model", "--checkpoint-interval", "1s", "--bounded"));
+                "--model-dir", model.toString(), "--ship-model", "--checkpoint-interval", "1s"));
+        if (bounded) {
+            args.add("--bounded");
+        }
         args.addAll(List.of(jobArgs));
         Run run = flink(args.toArray(String[]::new));
         assertEquals(0, run.exit(), run.output());
