@@ -66,8 +66,7 @@ class LocalClusterIT {
                 .topics("classify-in:4", "classify-out:2", "classify-dead:1",
                         "embed-in:2", "embed-out:2", "embed-dead:1",
                         "qa-in:3", "qa-out:2", "qa-dead:1",
-                        "kill-in:4", "kill-out:2", "kill-dead:1",
-                        "broker-in:4", "broker-out:2", "broker-dead:1")
+                        "faults-in:4", "faults-out:2", "faults-dead:1")
                 .build()
                 .stopOnExit()
                 .start();
@@ -178,28 +177,32 @@ class LocalClusterIT {
         Path seqcls = Fixtures.require("hf-albert-tiny/seqcls");
         String actualSha = fixtureSha256("seqcls/model.onnx");
         String wrongSha = "ab".repeat(32);
-        Run wrongModel = flink("run", "-d", "-c", "dev.flinkalbert.jobs.ClassifyJob", jobJar.toString(),
+        var wrongModelRun = async(cluster.flinkCommand("run", "-d", "-c", "dev.flinkalbert.jobs.ClassifyJob", jobJar.toString(),
                 "--bootstrap-servers", cluster.bootstrapServers(), "--input-topic", "classify-in",
                 "--output-topic", "classify-out", "--dead-letter-topic", "classify-dead", "--format", "json",
-                "--model-dir", seqcls.toString(), "--ship-model", "--model-sha256", wrongSha);
+                "--model-dir", seqcls.toString(), "--ship-model", "--model-sha256", wrongSha));
+        Path nowhere = cluster.home().resolve("no-such-model");
+        var missingModelRun = async(cluster.flinkCommand("run", "-d", "-c", "dev.flinkalbert.jobs.ClassifyJob",
+                jobJar.toString(), "--bootstrap-servers", cluster.bootstrapServers(), "--input-topic", "classify-in",
+                "--output-topic", "classify-out", "--dead-letter-topic", "classify-dead", "--format", "json",
+                "--model-dir", nowhere.toString()));
+        String unreachable = "127.0.0.1:" + LocalFlinkCluster.freePort();
+        var noBrokerRun = async(cluster.flinkCommand("run", "-d", "-c", "dev.flinkalbert.jobs.ClassifyJob",
+                jobJar.toString(), "--bootstrap-servers", unreachable, "--input-topic", "classify-in",
+                "--output-topic", "classify-out", "--dead-letter-topic", "classify-dead", "--format", "json",
+                "--model-dir", seqcls.toString(), "--ship-model"));
+
+        Run wrongModel = wrongModelRun.get();
         assertNotEquals(0, wrongModel.exit(), wrongModel.output());
         assertTrue(wrongModel.output().contains(actualSha) && wrongModel.output().contains(wrongSha),
                 "both checksums named:\n" + wrongModel.output());
 
-        Path nowhere = cluster.home().resolve("no-such-model");
-        Run missingModel = flink("run", "-d", "-c", "dev.flinkalbert.jobs.ClassifyJob", jobJar.toString(),
-                "--bootstrap-servers", cluster.bootstrapServers(), "--input-topic", "classify-in",
-                "--output-topic", "classify-out", "--dead-letter-topic", "classify-dead", "--format", "json",
-                "--model-dir", nowhere.toString());
+        Run missingModel = missingModelRun.get();
         assertNotEquals(0, missingModel.exit(), missingModel.output());
         assertTrue(missingModel.output().contains("--model-dir " + nowhere + ": ")
                 && missingModel.output().contains("the directory does not exist: point"), missingModel.output());
 
-        String unreachable = "127.0.0.1:" + LocalFlinkCluster.freePort();
-        Run noBroker = flink("run", "-d", "-c", "dev.flinkalbert.jobs.ClassifyJob", jobJar.toString(),
-                "--bootstrap-servers", unreachable, "--input-topic", "classify-in",
-                "--output-topic", "classify-out", "--dead-letter-topic", "classify-dead", "--format", "json",
-                "--model-dir", seqcls.toString(), "--ship-model");
+        Run noBroker = noBrokerRun.get();
         assertNotEquals(0, noBroker.exit(), noBroker.output());
         assertTrue(noBroker.output().contains("Kafka at " + unreachable + " did not answer")
                 && noBroker.output().contains("check --bootstrap-servers"), noBroker.output());
@@ -230,37 +233,31 @@ class LocalClusterIT {
     }
 
     /**
-     * (b) {@code kill -9} of a TaskManager mid-stream, after a completed checkpoint and with transactions open, and a
-     * replacement started: every event once in results or dead letters. (f) Before the kill, the TaskManagers'
-     * Prometheus endpoints show the micro-batching metrics of this run.
+     * One unbounded job, two faults: (b) {@code kill -9} of a TaskManager mid-stream, after a completed checkpoint
+     * and with transactions open, and a replacement started; then (c) the broker process stopped mid-stream and
+     * started again on its log directory. Read with read_committed, every event is there once, in results or dead
+     * letters. (f) Before the faults, the TaskManagers' Prometheus endpoints show this run's micro-batching metrics.
      */
     @Test
     @Order(3)
-    void aKilledTaskManagerLosesNothing() throws Exception {
-        try (StreamingRun run = new StreamingRun("kill")) {
+    void aKilledTaskManagerAndARestartedBrokerLoseNothing() throws Exception {
+        try (StreamingRun run = new StreamingRun("faults")) {
             run.awaitCheckpoints(1);
             run.awaitDeadLetters(StreamingRun.POISON_PILLS);
             assertMetricsFit(run.jobId);
+
             String victim = cluster.runningTaskManagers().get(0);
             long killed = System.nanoTime();
             cluster.killTaskManager(victim);
             String replacement = cluster.startTaskManager();
             run.awaitRecovery(killed, "kill -9 " + victim + ", replacement " + replacement, true);
-            run.finishAndCheckExactlyOnce();
-        }
-    }
 
-    /** (c) The broker process stopped mid-stream and started again on its log directory: nothing lost, nothing twice. */
-    @Test
-    @Order(4)
-    void aRestartedBrokerLosesNothing() throws Exception {
-        try (StreamingRun run = new StreamingRun("broker")) {
-            run.awaitCheckpoints(1);
             long stopped = System.nanoTime();
             cluster.stopBroker();
             Thread.sleep(2_000);
             cluster.startBroker();
             run.awaitRecovery(stopped, "broker stopped and started again", false);
+
             run.finishAndCheckExactlyOnce();
         }
     }
@@ -532,6 +529,16 @@ class LocalClusterIT {
     }
 
     record Run(int exit, String output) {}
+
+    private static java.util.concurrent.CompletableFuture<Run> async(ProcessBuilder command) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(command);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
 
     private static Run flink(String... args) throws Exception {
         return run(cluster.flinkCommand(args));
