@@ -195,6 +195,14 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
         }
         try (checked) {
+            // On the client, before submitting: unreachable brokers fail here with the fix, not in a TaskManager's log.
+            try {
+                KafkaReachability.check(bootstrapServers, (kafkaConfig == null ? KafkaClientProperties.empty()
+                        : KafkaClientProperties.load(kafkaConfig)).consumer(), inputTopic,
+                        KafkaReachability.DEFAULT_TIMEOUT);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
             pipeline.addTo(env);
             env.execute("albert-" + name() + ": " + inputTopic + " → " + outputTopic);
         }
@@ -209,8 +217,6 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             throw new IllegalArgumentException("set --bootstrap-servers HOST:PORT (or bootstrap.servers in --kafka-config)");
         }
         KafkaRecordFormat recordFormat = recordFormat();
-        // On the client, before submitting: unreachable brokers fail here with the fix, not in a TaskManager's log.
-        KafkaReachability.check(bootstrapServers, kafka.consumer(), inputTopic, KafkaReachability.DEFAULT_TIMEOUT);
         String group = groupId != null ? groupId : "albert-" + name();
         KafkaPipeline.Builder<OUT> builder = KafkaPipeline.<OUT>builder()
                 .setKafkaProperties(kafka)
