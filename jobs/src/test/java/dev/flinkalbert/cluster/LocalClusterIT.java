@@ -66,7 +66,8 @@ class LocalClusterIT {
                 .topics("classify-in:4", "classify-out:2", "classify-dead:1",
                         "embed-in:2", "embed-out:2", "embed-dead:1",
                         "qa-in:3", "qa-out:2", "qa-dead:1",
-                        "faults-in:4", "faults-out:2", "faults-dead:1")
+                        "faults-in:4", "faults-out:2", "faults-dead:1",
+                        "sql-in:2", "sql-out:1")
                 .build()
                 .stopOnExit()
                 .start();
@@ -260,6 +261,92 @@ class LocalClusterIT {
 
             run.finishAndCheckExactlyOnce();
         }
+    }
+
+    /**
+     * (h) SQL through Flink's SQL Gateway: a session over its REST API, {@code ADD JAR} of the job jar (it holds the
+     * provider and the Kafka SQL connector with their SPI files; ONNX Runtime stays in lib/), {@code CREATE MODEL …
+     * 'provider' = 'albert'}, and an {@code INSERT INTO} a Kafka table {@code SELECT … FROM ML_PREDICT(TABLE
+     * kafka_source, …)}: the labels and probabilities Hugging Face gives for the same texts.
+     */
+    @Test
+    @Order(4)
+    void sqlGatewayRunsMlPredictIntoKafka() throws Exception {
+        Path seqcls = Fixtures.require("hf-albert-tiny/seqcls");
+        List<JsonNode> expected = Fixtures.jsonLines(seqcls.resolve("expected.jsonl")).stream()
+                .filter(r -> !r.hasNonNull("text_pair")).toList();
+        produce("sql-in", expected, r -> event(r.get("id").asText()).put("text", r.get("text").asText()));
+        String gateway = cluster.startSqlGateway();
+        String session = JSON.readTree(post(gateway + "/v1/sessions", "{}")).get("sessionHandle").asText();
+        String servers = cluster.bootstrapServers();
+        sql(gateway, session, "ADD JAR '" + jobJar + "'");
+        sql(gateway, session, "CREATE TABLE kafka_source (id STRING, text STRING) WITH ('connector' = 'kafka',"
+                + " 'topic' = 'sql-in', 'properties.bootstrap.servers' = '" + servers + "',"
+                + " 'properties.group.id' = 'it-sql', 'scan.startup.mode' = 'earliest-offset',"
+                + " 'scan.bounded.mode' = 'latest-offset', 'format' = 'json')");
+        sql(gateway, session, "CREATE TABLE labels (id STRING, label STRING, score FLOAT) WITH ("
+                + " 'connector' = 'kafka', 'topic' = 'sql-out', 'properties.bootstrap.servers' = '" + servers + "',"
+                + " 'format' = 'json')");
+        sql(gateway, session, "CREATE MODEL sentiment INPUT (text STRING)"
+                + " OUTPUT (label STRING, score FLOAT, scores MAP<STRING, FLOAT>)"
+                + " WITH ('provider' = 'albert', 'model-directory' = '" + seqcls + "', 'max-length' = '128')");
+        JsonNode insert = sql(gateway, session, "INSERT INTO labels SELECT id, label, score"
+                + " FROM ML_PREDICT(TABLE kafka_source, MODEL sentiment, DESCRIPTOR(text))");
+        awaitFinished(insert.get("jobID").asText());
+
+        Map<String, JsonNode> byId = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : KafkaTopics.readCommitted(servers, "sql-out")) {
+            JsonNode row = JSON.readTree(record.value());
+            assertEquals(null, byId.put(row.get("id").asText(), row), "once: " + row);
+        }
+        assertEquals(expected.size(), byId.size());
+        for (JsonNode want : expected) {
+            String id = want.get("id").asText();
+            assertEquals(want.get("predicted_label").asText(), byId.get(id).get("label").asText(), id);
+            double best = 0;
+            for (JsonNode p : want.get("probabilities")) {
+                best = Math.max(best, p.asDouble());
+            }
+            assertEquals(best, byId.get(id).get("score").asDouble(), 1e-5, id);
+        }
+    }
+
+    /** Runs one statement in a gateway session and returns its first result page, once the operation finished. */
+    private static JsonNode sql(String gateway, String session, String statement) throws Exception {
+        String operation = JSON.readTree(post(gateway + "/v1/sessions/" + session + "/statements",
+                JSON.createObjectNode().put("statement", statement).toString())).get("operationHandle").asText();
+        String base = gateway + "/v1/sessions/" + session + "/operations/" + operation;
+        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        while (true) {
+            String status = JSON.readTree(LocalFlinkCluster.httpGet(base + "/status").orElse("{}"))
+                    .path("status").asText();
+            if (status.equals("FINISHED")) {
+                break;
+            }
+            if (status.equals("ERROR") || status.equals("CANCELED") || status.equals("CLOSED")) {
+                fail(statement + ": " + status + " " + LocalFlinkCluster.httpGet(base + "/result/0").orElse(
+                        "(no result)") + " " + request("GET", base + "/result/0", null));
+            }
+            assertTrue(System.nanoTime() < deadline, statement + " still " + status);
+            Thread.sleep(200);
+        }
+        return JSON.readTree(LocalFlinkCluster.httpGet(base + "/result/0?rowFormat=JSON").orElseThrow());
+    }
+
+    private static String post(String url, String json) throws Exception {
+        return request("POST", url, json);
+    }
+
+    private static String request(String method, String url, String json) throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url)).header("Content-Type", "application/json")
+                .method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (method.equals("POST")) {
+            assertEquals(200, response.statusCode(), url + ": " + response.body());
+        }
+        return response.body();
     }
 
     /** The Prometheus endpoint of every TaskManager, scraped over HTTP: the operators' micro-batching metrics. */
