@@ -54,6 +54,17 @@ final class ClusterCommand implements Runnable {
         }
     }
 
+    /** Runs an action; a cluster that cannot start or be found is one message on stderr and exit status 1. */
+    static int orMessage(java.util.function.Supplier<LocalFlinkCluster> action) {
+        try {
+            print(action.get());
+            return 0;
+        } catch (IllegalStateException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            System.err.println("albert cluster: " + e.getMessage());
+            return 1;
+        }
+    }
+
     static void print(LocalFlinkCluster cluster) {
         System.out.println("Flink home: " + cluster.home());
         cluster.status().forEach(System.out::println);
@@ -87,16 +98,14 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            LocalFlinkCluster cluster = home.builder()
+            return orMessage(() -> home.builder()
                     .taskManagers(taskManagers)
                     .slotsPerTaskManager(slots)
                     .taskManagerMemory(taskManagerMemory)
                     .broker(!noBroker)
                     .topics(topics.toArray(String[]::new))
                     .build()
-                    .start();
-            print(cluster);
-            return 0;
+                    .start());
         }
     }
 
@@ -107,10 +116,11 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            LocalFlinkCluster cluster = home.attach();
-            cluster.close();
-            cluster.status().forEach(System.out::println);
-            return 0;
+            return orMessage(() -> {
+                LocalFlinkCluster cluster = home.attach();
+                cluster.close();
+                return cluster;
+            });
         }
     }
 
@@ -121,8 +131,7 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            print(home.attach());
-            return 0;
+            return orMessage(home::attach);
         }
     }
 
@@ -133,10 +142,11 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            LocalFlinkCluster cluster = home.attach();
-            System.out.println("started " + cluster.startTaskManager());
-            print(cluster);
-            return 0;
+            return orMessage(() -> {
+                LocalFlinkCluster cluster = home.attach();
+                System.out.println("started " + cluster.startTaskManager());
+                return cluster;
+            });
         }
     }
 
@@ -147,9 +157,11 @@ final class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() {
-            LocalFlinkCluster cluster = home.attach();
-            System.out.println("SQL Gateway: " + cluster.startSqlGateway());
-            return 0;
+            return orMessage(() -> {
+                LocalFlinkCluster cluster = home.attach();
+                System.out.println("SQL Gateway: " + cluster.startSqlGateway());
+                return cluster;
+            });
         }
     }
 }
