@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             BrokerCommand.class,
+            ClusterCommand.class,
             TokenizeCommand.class,
             PredictCommand.class,
             BenchCommand.class,

@@ -21,6 +21,10 @@ final class BrokerCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092", description = "Client port; 0 for any free port (default: ${DEFAULT-VALUE}).")
     int port;
 
+    @Option(names = "--controller-port", defaultValue = "0",
+            description = "KRaft controller port; 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
     @Option(names = "--log-dir", description = "Keep the broker's data here across runs (default: a temporary directory, deleted on exit).")
     Path logDir;
 
@@ -30,7 +34,7 @@ final class BrokerCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().port(port);
+        EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder().port(port).controllerPort(controllerPort);
         if (logDir != null) {
             builder.logDir(logDir);
         }

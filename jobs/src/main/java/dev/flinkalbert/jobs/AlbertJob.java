@@ -6,8 +6,10 @@ import dev.flinkalbert.flink.ModelLocation;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.ModelTask;
+import dev.flinkalbert.inference.OnnxRuntimeAvailability;
 import dev.flinkalbert.pipeline.KafkaClientProperties;
 import dev.flinkalbert.pipeline.KafkaPipeline;
+import dev.flinkalbert.pipeline.KafkaReachability;
 import dev.flinkalbert.serde.KafkaRecordFormat;
 import dev.flinkalbert.serde.SerdeOptions;
 
@@ -147,6 +149,7 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
         AlbertTransform<?, OUT> operator;
         KafkaPipeline<OUT> pipeline;
         try {
+            OnnxRuntimeAvailability.require(); // before anything touches ONNX Runtime's classes
             operator = operator(new BuilderSettings());
             pipeline = pipeline(operator);
             configure(env);
@@ -160,6 +163,14 @@ public abstract class AlbertJob<OUT extends SpecificRecord> implements Callable<
             throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
         }
         try (checked) {
+            // On the client, before submitting: unreachable brokers fail here with the fix, not in a TaskManager's log.
+            try {
+                KafkaReachability.check(bootstrapServers, (kafkaConfig == null ? KafkaClientProperties.empty()
+                        : KafkaClientProperties.load(kafkaConfig)).consumer(), inputTopic,
+                        KafkaReachability.DEFAULT_TIMEOUT);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
             pipeline.addTo(env);
             env.execute("albert-" + name() + ": " + inputTopic + " → " + outputTopic);
         }

@@ -51,8 +51,21 @@ final class SharedSessions {
 
     /** The one environment of this JVM (ONNX Runtime keeps it as a singleton; the first caller names it). */
     static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, ENVIRONMENT_NAME);
+        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, ENVIRONMENT_NAME);
+        synchronized (SharedSessions.class) {
+            if (!environmentReported) {
+                environmentReported = true;
+                // Where ONNX Runtime came from: on a Flink cluster, Flink's lib/ and the parent class loader, so that
+                // every job on a TaskManager shares one native library (a copy per job would be loaded again).
+                java.security.CodeSource source = OrtEnvironment.class.getProtectionDomain().getCodeSource();
+                LOG.info("Using the ONNX Runtime {} environment from {} (class loader {})", env.getVersion(),
+                        source == null ? "?" : source.getLocation(), OrtEnvironment.class.getClassLoader());
+            }
+        }
+        return env;
     }
+
+    private static boolean environmentReported;
 
     /**
      * A lease on the session for this file and these settings, creating it when no one holds it. The session is
@@ -64,6 +77,7 @@ final class SharedSessions {
         Key key = new Key(canonical(modelFile), settings);
         Entry entry;
         boolean created;
+        int usersNow;
         synchronized (SESSIONS) {
             entry = SESSIONS.get(key);
             created = entry == null;
@@ -71,7 +85,7 @@ final class SharedSessions {
                 entry = new Entry();
                 SESSIONS.put(key, entry);
             }
-            entry.users++;
+            usersNow = ++entry.users;
         }
         if (created) {
             try {
@@ -97,6 +111,9 @@ final class SharedSessions {
                 }
                 throw new IllegalStateException("opening the session for " + key.modelFile() + " failed", cause);
             }
+        }
+        if (!created) {
+            LOG.info("Sharing the ONNX Runtime session for {} ({} users in this class loader)", key.modelFile(), usersNow);
         }
         return new Lease(key, entry, created);
     }
