@@ -28,6 +28,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.slf4j.Logger;
@@ -112,15 +113,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     format(config);
                     fresh = false;
                 }
+                ExitRequest exitRequest = new ExitRequest();
                 try {
-                    server = new KafkaRaftServer(config, Time.SYSTEM);
-                    server.startup();
+                    startServer(config, exitRequest);
                     boundPort = brokerPort;
                     break;
                 } catch (RuntimeException e) {
                     shutdownQuietly();
                     boolean ephemeral = port == 0 || controllerPort == 0;
-                    if (!ephemeral || attempt == BIND_ATTEMPTS || !causedByBind(e)) {
+                    // Kafka reports a taken port either as a BindException or by asking to exit the process
+                    boolean bindFailed = causedByBind(e) || exitRequest.requested();
+                    if (!ephemeral || attempt == BIND_ATTEMPTS || !bindFailed) {
                         throw e;
                     }
                     LOG.info("Port taken before the broker bound it; trying other ports ({})", e.toString());
@@ -221,6 +224,44 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         props.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
         props.putAll(overrides);
         return props;
+    }
+
+    /**
+     * Starts the server with Kafka's exit and halt procedures turned into exceptions: a port taken between choosing it
+     * and binding it makes Kafka call {@code Exit.exit}, which would end this whole JVM (a test run, the demo) instead
+     * of letting {@link #start()} try other ports. The procedures are global, so they are swapped only for the
+     * start-up and under one lock.
+     */
+    private void startServer(KafkaConfig config, ExitRequest exitRequest) {
+        synchronized (EXIT_PROCEDURES) {
+            Exit.setExitProcedure(exitRequest);
+            Exit.setHaltProcedure(exitRequest);
+            try {
+                server = new KafkaRaftServer(config, Time.SYSTEM);
+                server.startup();
+            } finally {
+                Exit.resetExitProcedure();
+                Exit.resetHaltProcedure();
+            }
+        }
+    }
+
+    private static final Object EXIT_PROCEDURES = new Object();
+
+    /** Kafka asking to end the process while the broker starts: recorded, and thrown back to the caller. */
+    private static final class ExitRequest implements Exit.Procedure {
+        private volatile String message;
+
+        @Override
+        public void execute(int statusCode, String why) {
+            message = String.valueOf(why);
+            throw new IllegalStateException("The Kafka broker failed to start (it asked to exit with status "
+                    + statusCode + "): " + why);
+        }
+
+        boolean requested() {
+            return message != null;
+        }
     }
 
     private void format(KafkaConfig config) {

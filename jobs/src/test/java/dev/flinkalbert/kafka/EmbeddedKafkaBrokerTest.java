@@ -1,6 +1,7 @@
 package dev.flinkalbert.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -166,5 +167,25 @@ class EmbeddedKafkaBrokerTest {
                     + Integer.parseInt(ip.substring(2, 4), 16) + "." + Integer.parseInt(ip.substring(0, 2), 16) + ":" + port;
         }
         return (ip.equals("0000000000000000FFFF00000100007F") ? "127.0.0.1" : "[" + ip + "]") + ":" + port;
+    }
+
+    /**
+     * A controller port that another process holds: Kafka asks to exit the JVM when it cannot bind; the broker turns
+     * that into an exception for its caller (without the fix this test's JVM would end, failing the whole run).
+     */
+    @Test
+    void aTakenControllerPortFailsTheStartNotTheJvm() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            EmbeddedKafkaBroker other = EmbeddedKafkaBroker.builder().controllerPort(taken.getLocalPort()).build();
+            RuntimeException failure = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, other::start);
+            String why = String.valueOf(failure.getMessage());
+            assertTrue(why.contains("failed to start") || why.contains("Address already in use"), why);
+        }
+        // and this JVM's first broker is still serving
+        try (Admin admin = broker.admin()) {
+            assertFalse(admin.describeCluster().nodes().get().isEmpty());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }
