@@ -311,6 +311,57 @@ class LocalClusterIT {
         }
     }
 
+    /**
+     * (g) A model directory that the client sees and the TaskManagers do not, not shipped: the client's checks pass,
+     * so the TaskManager that opens it must say what to do, in the job's exception history (what {@code flink} and
+     * the web UI show), not only in its log. On one machine the directory is removed once the job runs, and every
+     * TaskManager is killed, so the job is deployed again on a new TaskManager that cannot find it.
+     */
+    @Test
+    @Order(5)
+    void aModelTheTaskManagersCannotSeeFailsTheJobNamingTheFix() throws Exception {
+        Path clientOnly = cluster.home().resolveSibling("client-only-model");
+        deleteRecursively(clientOnly);
+        copyDirectory(Fixtures.require("hf-albert-tiny/seqcls"), clientOnly);
+        Run submitted = flink("run", "-d", "-p", "1", "-c", "dev.flinkalbert.jobs.ClassifyJob", jobJar.toString(),
+                "--bootstrap-servers", cluster.bootstrapServers(), "--input-topic", "classify-in",
+                "--output-topic", "classify-out", "--dead-letter-topic", "classify-dead", "--group-id", "it-hidden",
+                "--format", "json", "--model-dir", clientOnly.toString(), "--checkpoint-interval", "1s");
+        assertEquals(0, submitted.exit(), submitted.output());
+        Matcher m = JOB_ID.matcher(submitted.output());
+        assertTrue(m.find(), submitted.output());
+        String jobId = m.group(1);
+        try {
+            long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+            // a completed checkpoint: every task runs, so the model was opened from the client's copy
+            while (!LocalFlinkCluster.httpGet(cluster.restUrl() + "/jobs/" + jobId + "/checkpoints").orElse("")
+                    .matches("(?s).*\"completed\"\\s*:\\s*[1-9].*")) {
+                assertTrue(System.nanoTime() < deadline, "job " + jobId + " completed no checkpoint: "
+                        + jobState(jobId));
+                Thread.sleep(500);
+            }
+            deleteRecursively(clientOnly);
+            for (String taskManager : cluster.runningTaskManagers()) {
+                cluster.killTaskManager(taskManager);
+            }
+            cluster.startTaskManager();
+
+            String fix = "or ship it with the job";
+            String exceptions = "";
+            while (!exceptions.contains(fix)) {
+                assertTrue(System.nanoTime() < deadline, "no exception naming the fix in the job's history:\n"
+                        + exceptions);
+                Thread.sleep(1_000);
+                exceptions = LocalFlinkCluster.httpGet(cluster.restUrl() + "/jobs/" + jobId + "/exceptions")
+                        .orElse("");
+            }
+            assertTrue(exceptions.contains(clientOnly + " does not exist on this TaskManager"), exceptions);
+            assertTrue(exceptions.contains("--ship-model"), exceptions);
+        } finally {
+            cancel(jobId);
+        }
+    }
+
     /** Runs one statement in a gateway session and returns its first result page, once the operation finished. */
     private static JsonNode sql(String gateway, String session, String statement) throws Exception {
         String operation = JSON.readTree(post(gateway + "/v1/sessions/" + session + "/statements",

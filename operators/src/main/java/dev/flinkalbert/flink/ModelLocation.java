@@ -194,7 +194,7 @@ public final class ModelLocation implements Serializable {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("The model directory " + dir + " does not exist " + where
                     + ": point the model location at a folder holding model.onnx, config.json and spiece.model"
-                    + (shipped ? "" : ", or ship it with the job (ModelLocation.shipped) when only the client has it"));
+                    + (shipped ? "" : ", or ship it with the job (--ship-model, ModelLocation.shipped) when only the client has it"));
         }
         Path model = dir.resolve(MODEL_FILE);
         if (!Files.isRegularFile(model)) {
