@@ -5,7 +5,6 @@ import dev.flinkalbert.avro.DeadLetter;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.types.Either;
@@ -13,7 +12,6 @@ import org.apache.flink.util.OutputTag;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Micro-batching for a DataStream: records go to a {@link BatchProcessor} in batches, results come out one per
@@ -40,9 +38,10 @@ import java.util.concurrent.TimeUnit;
  *       exactly-once. A slow processor backpressures the input directly.
  *   <li>{@link Builder#sharedPerTaskManager(String) shared per TaskManager}: every subtask in the JVM feeds one
  *       {@link SharedBatcher} (one processor, one flush thread), so one accelerator sees full batches. Wired as
- *       {@code AsyncDataStream.orderedWait} with {@link SharedBatchFunction} (at most
+ *       Flink's ordered async operator ({@link SharedBatchOperatorFactory}) with {@link SharedBatchFunction} (at most
  *       {@link Builder#inFlightPerSubtask} records in flight per subtask, checkpointed by Flink's async operator)
- *       followed by {@link DeadLetterSplitter}. A record still unfinished after {@link Builder#asyncTimeout} fails
+ *       followed by {@link DeadLetterSplitter}. A batch is flushed without waiting for its linger as soon as every
+ *       subtask on the batcher has its whole in-flight allowance queued or its input ended, as no record can come. A record still unfinished after {@link Builder#asyncTimeout} fails
  *       the job (and it restarts), as a stuck processor is not a bad record.
  * </ul>
  */
@@ -54,7 +53,11 @@ public final class MicroBatching<IN, OUT> {
             new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
 
     public static final String DEFAULT_NAME = "micro-batch";
-    public static final int DEFAULT_IN_FLIGHT_PER_SUBTASK = 64;
+    /**
+     * Default records in flight per subtask in the shared mode, in batches: twice the flush size, so that one
+     * subtask alone fills a batch while its previous one runs.
+     */
+    public static final int DEFAULT_IN_FLIGHT_BATCHES = 2;
     public static final int DEFAULT_QUEUE_CAPACITY = 256;
     public static final Duration DEFAULT_ASYNC_TIMEOUT = Duration.ofMinutes(5);
 
@@ -77,7 +80,8 @@ public final class MicroBatching<IN, OUT> {
         this.name = b.name;
         this.uid = b.uid;
         this.sharedBatcherName = b.sharedBatcherName;
-        this.inFlightPerSubtask = b.inFlightPerSubtask == null ? DEFAULT_IN_FLIGHT_PER_SUBTASK : b.inFlightPerSubtask;
+        this.inFlightPerSubtask = b.inFlightPerSubtask != null ? b.inFlightPerSubtask
+                : (int) Math.min(Integer.MAX_VALUE, (long) DEFAULT_IN_FLIGHT_BATCHES * policy.maxRecords());
         this.queueCapacity = b.queueCapacity == null ? DEFAULT_QUEUE_CAPACITY : b.queueCapacity;
         this.asyncTimeout = b.asyncTimeout == null ? DEFAULT_ASYNC_TIMEOUT : b.asyncTimeout;
     }
@@ -93,11 +97,10 @@ public final class MicroBatching<IN, OUT> {
                     name, outputType, new MicroBatchOperator<>(processorFactory, policy, deadLetterFields));
             return uid == null ? results : results.uid(uid);
         }
-        SharedBatchFunction<IN, OUT> function = new SharedBatchFunction<>(
-                sharedBatcherName, policy, queueCapacity, processorFactory, deadLetterFields, outputType);
-        SingleOutputStreamOperator<Either<DeadLetter, OUT>> async = AsyncDataStream.orderedWait(
-                input, function, asyncTimeout.toMillis(), TimeUnit.MILLISECONDS, inFlightPerSubtask);
-        async.name(name);
+        SharedBatchFunction<IN, OUT> function = new SharedBatchFunction<>(sharedBatcherName, policy, queueCapacity,
+                inFlightPerSubtask, processorFactory, deadLetterFields, outputType);
+        SingleOutputStreamOperator<Either<DeadLetter, OUT>> async = input.transform(name, function.getProducedType(),
+                new SharedBatchOperatorFactory<>(function, asyncTimeout.toMillis(), inFlightPerSubtask));
         SingleOutputStreamOperator<OUT> results =
                 async.process(new DeadLetterSplitter<OUT>(), outputType).name(name + "-results");
         if (uid != null) {
@@ -183,7 +186,12 @@ public final class MicroBatching<IN, OUT> {
             return this;
         }
 
-        /** Shared mode: records in flight per subtask; default {@value MicroBatching#DEFAULT_IN_FLIGHT_PER_SUBTASK}. */
+        /**
+         * Shared mode: records in flight per subtask (the async operator's capacity); default
+         * {@value MicroBatching#DEFAULT_IN_FLIGHT_BATCHES} × {@link #maxBatchSize}. With less than the batch size,
+         * a subtask alone makes batches of this many records (flushed as soon as they are all queued, not after
+         * the linger); with more, it queues the next batch while one runs.
+         */
         public Builder<IN, OUT> inFlightPerSubtask(int records) {
             this.inFlightPerSubtask = records;
             return this;
