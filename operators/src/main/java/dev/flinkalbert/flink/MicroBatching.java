@@ -60,6 +60,8 @@ public final class MicroBatching<IN, OUT> {
     public static final int DEFAULT_IN_FLIGHT_BATCHES = 2;
     public static final int DEFAULT_QUEUE_CAPACITY = 256;
     public static final Duration DEFAULT_ASYNC_TIMEOUT = Duration.ofMinutes(5);
+    /** Pipelined mode: batches prepared or in the engine at once (one running, one prepared and waiting). */
+    public static final int DEFAULT_BATCHES_IN_FLIGHT = 2;
 
     private final BatchProcessorFactory<IN, OUT> processorFactory;
     private final TypeInformation<OUT> outputType;
@@ -71,6 +73,8 @@ public final class MicroBatching<IN, OUT> {
     private final int inFlightPerSubtask;
     private final int queueCapacity;
     private final Duration asyncTimeout;
+    private final boolean pipelined;
+    private final int batchesInFlight;
 
     private MicroBatching(Builder<IN, OUT> b, BatchPolicy policy) {
         this.processorFactory = b.processorFactory;
@@ -84,6 +88,8 @@ public final class MicroBatching<IN, OUT> {
                 : (int) Math.min(Integer.MAX_VALUE, (long) DEFAULT_IN_FLIGHT_BATCHES * policy.maxRecords());
         this.queueCapacity = b.queueCapacity == null ? DEFAULT_QUEUE_CAPACITY : b.queueCapacity;
         this.asyncTimeout = b.asyncTimeout == null ? DEFAULT_ASYNC_TIMEOUT : b.asyncTimeout;
+        this.pipelined = b.pipelined;
+        this.batchesInFlight = b.batchesInFlight == null ? DEFAULT_BATCHES_IN_FLIGHT : b.batchesInFlight;
     }
 
     public static <IN, OUT> Builder<IN, OUT> builder() {
@@ -93,8 +99,9 @@ public final class MicroBatching<IN, OUT> {
     /** Adds the batching step after {@code input}; read dead letters with {@code getSideOutput(DEAD_LETTERS)}. */
     public SingleOutputStreamOperator<OUT> apply(DataStream<IN> input) {
         if (sharedBatcherName == null) {
-            SingleOutputStreamOperator<OUT> results = input.transform(
-                    name, outputType, new MicroBatchOperator<>(processorFactory, policy, deadLetterFields));
+            SingleOutputStreamOperator<OUT> results = input.transform(name, outputType, pipelined
+                    ? new PipelinedMicroBatchOperator<>(processorFactory, policy, deadLetterFields, batchesInFlight)
+                    : new MicroBatchOperator<>(processorFactory, policy, deadLetterFields));
             return uid == null ? results : results.uid(uid);
         }
         SharedBatchFunction<IN, OUT> function = new SharedBatchFunction<>(sharedBatcherName, policy, queueCapacity,
@@ -129,6 +136,8 @@ public final class MicroBatching<IN, OUT> {
         private Integer inFlightPerSubtask;
         private Integer queueCapacity;
         private Duration asyncTimeout;
+        private boolean pipelined;
+        private Integer batchesInFlight;
 
         private Builder() {}
 
@@ -212,12 +221,43 @@ public final class MicroBatching<IN, OUT> {
             return this;
         }
 
+        /**
+         * Per-subtask mode: run the engine on a thread of the operator's own ({@link PipelinedMicroBatchOperator}),
+         * so that the task thread reads and prepares (tokenizes) the next batch meanwhile; default off (the
+         * processor runs on the task thread). Results, order, dead letters and exactly-once are the same.
+         */
+        public Builder<IN, OUT> pipelined(boolean pipelined) {
+            this.pipelined = pipelined;
+            return this;
+        }
+
+        /**
+         * Pipelined mode: batches prepared or in the engine at once; default
+         * {@value MicroBatching#DEFAULT_BATCHES_IN_FLIGHT}. The operator holds at most
+         * {@code (batchesInFlight + 1) × maxBatchSize} records.
+         */
+        public Builder<IN, OUT> batchesInFlight(int batches) {
+            this.batchesInFlight = batches;
+            return this;
+        }
+
         public MicroBatching<IN, OUT> build() {
             Objects.requireNonNull(processorFactory, "set processor(...): the factory of the batch processor");
             Objects.requireNonNull(outputType, "set outputType(...): the TypeInformation of the results");
             Objects.requireNonNull(deadLetterFields, "deadLetterFields must not be null (use DeadLetterFields.none())");
             Objects.requireNonNull(name, "name must not be null");
             BatchPolicy policy = BatchPolicy.of(maxBatchSize, maxLinger, maxBatchCost); // names a bad setting
+            if (batchesInFlight != null && !pipelined) {
+                throw new IllegalArgumentException("batchesInFlight applies to the pipelined mode only: set"
+                        + " pipelined(true) too, or remove it");
+            }
+            if (batchesInFlight != null && batchesInFlight < 1) {
+                throw new IllegalArgumentException("batchesInFlight must be at least 1, got " + batchesInFlight);
+            }
+            if (pipelined && sharedBatcherName != null) {
+                throw new IllegalArgumentException("pipelined(true) applies to the per-subtask mode: the shared"
+                        + " batcher already runs the engine on its own thread; remove one of them");
+            }
             if (sharedBatcherName == null) {
                 if (inFlightPerSubtask != null || queueCapacity != null || asyncTimeout != null) {
                     throw new IllegalArgumentException("inFlightPerSubtask, queueCapacity and asyncTimeout apply to"
