@@ -1,6 +1,7 @@
 package dev.flinkalbert.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -176,6 +177,22 @@ class PipelinedMicroBatchOperatorTest extends MicroBatchingTests {
         assertEquals("broken", deadLetter.getId());
         assertEquals(FailureStage.TOKENIZE, deadLetter.getStage());
         assertEquals("the input text is null", deadLetter.getMessage());
+    }
+
+    @Test
+    void buildRefusesPipelinedWithTheSharedBatcher() {
+        IllegalArgumentException batching = assertThrows(IllegalArgumentException.class, () -> builder()
+                .processor(UpperCaseProcessor.factory("refused")).outputType(Types.STRING)
+                .sharedPerTaskManager("refused").build());
+        assertTrue(batching.getMessage().contains("pipelined(true)"), batching.getMessage());
+        IllegalArgumentException inFlight = assertThrows(IllegalArgumentException.class, () -> MicroBatching
+                .<String, String>builder().processor(UpperCaseProcessor.factory("refused")).outputType(Types.STRING)
+                .batchesInFlight(2).build());
+        assertTrue(inFlight.getMessage().contains("set pipelined(true)"), inFlight.getMessage());
+        IllegalArgumentException classifier = assertThrows(IllegalArgumentException.class, () -> AlbertClassifier
+                .builder().modelDirectory(Path.of("m")).pipelined(true).sharedPerTaskManager("x").build());
+        assertTrue(classifier.getMessage().contains("pipelined(true) and sharedPerTaskManager"),
+                classifier.getMessage());
     }
 
     /** A sink slower than the model: it backpressures the operator. */
