@@ -53,6 +53,7 @@ public interface AlbertPredictor<T> extends AutoCloseable {
 
     /** A batch whose per-input work is done: what is left of {@link #predict}. */
     @FunctionalInterface
+    @PublicEvolving
     interface Prepared<T> {
         List<Outcome<T>> run();
     }
