@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -19,6 +20,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * KafkaReachability.check("broker:9092", kafka.consumer(), "texts", KafkaReachability.DEFAULT_TIMEOUT);
  * }</pre>
  */
+@Internal
 public final class KafkaReachability {
 
     /** How long the brokers have to answer. */

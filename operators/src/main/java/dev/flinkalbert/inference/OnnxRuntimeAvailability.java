@@ -1,5 +1,7 @@
 package dev.flinkalbert.inference;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Whether ONNX Runtime's Java classes are on the class path, checked before anything touches them: on a Flink
  * cluster its jar belongs in Flink's {@code lib/} (the job jar leaves it out), and without it the first use is a
@@ -9,6 +11,7 @@ package dev.flinkalbert.inference;
  * OnnxRuntimeAvailability.require();   // throws IllegalStateException naming the fix
  * }</pre>
  */
+@Internal
 public final class OnnxRuntimeAvailability {
 
     private static final String PROBE = "ai.onnxruntime.OrtEnvironment";
