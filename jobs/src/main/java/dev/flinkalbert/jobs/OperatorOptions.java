@@ -55,6 +55,10 @@ public final class OperatorOptions {
     @Option(names = "--shared-batcher", description = "One batcher per TaskManager for all subtasks")
     boolean sharedBatcher;
 
+    @Option(names = "--pipelined", description = "Tokenize the next batch while ONNX Runtime runs this one, on an"
+            + " inference thread of the operator (per-subtask mode; default off)")
+    boolean pipelined;
+
     @Option(names = "--device", paramLabel = "DEVICE",
             description = "cpu, cuda or cuda:N (CUDA needs onnxruntime_gpu) (default: ${DEFAULT-VALUE})")
     String device;
@@ -99,6 +103,9 @@ public final class OperatorOptions {
         }
         if (sharedBatcher) {
             builder.sharedPerTaskManager(sharedBatcherName);
+        }
+        if (pipelined) {
+            builder.pipelined(true);
         }
         return builder;
     }

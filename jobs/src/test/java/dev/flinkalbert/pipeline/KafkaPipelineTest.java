@@ -10,6 +10,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import dev.flinkalbert.flink.MicroBatching;
+import dev.flinkalbert.inference.Outcome;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -173,8 +177,33 @@ class KafkaPipelineTest {
 
     @Test
     void exactlyOnceAcrossAFailureAndRestart() throws Exception {
+        exactlyOnceAcrossAFailure("exactly-once", events -> classifyStage().apply(events));
+    }
+
+    /**
+     * The same with the pipelined micro-batch operator: batches in flight on its inference thread are drained before
+     * each barrier, so the transactions hold every result once.
+     */
+    @Test
+    void exactlyOnceAcrossAFailureWithThePipelinedOperator() throws Exception {
+        exactlyOnceAcrossAFailure("exactly-once-pipelined", events -> {
+            SingleOutputStreamOperator<ClassificationResult> results = MicroBatching
+                    .<TextEvent, ClassificationResult>builder()
+                    .processor(() -> batch -> batch.stream().map(e -> Outcome.success(classify(e))).toList())
+                    .outputType(TypeInformation.of(ClassificationResult.class))
+                    .maxBatchSize(16)
+                    .maxLinger(Duration.ofMillis(50))
+                    .pipelined(true)
+                    .name("classify")
+                    .uid("classify")
+                    .build()
+                    .apply(events);
+            return new StageOutput<>(results, results.getSideOutput(MicroBatching.DEAD_LETTERS));
+        });
+    }
+
+    private void exactlyOnceAcrossAFailure(String name, PipelineStage<ClassificationResult> stage) throws Exception {
         int n = 2000;
-        String name = "exactly-once";
         broker.createTopic(name + "-in", 4);
         broker.createTopic(name + "-out", 3);
         broker.createTopic(name + "-dead", 1);
@@ -191,7 +220,7 @@ class KafkaPipelineTest {
         FailOnceAfterCheckpoint.SEEN.set(0);
         FailOnceAfterCheckpoint.CHECKPOINTED.set(false);
         FailOnceAfterCheckpoint.FAILED.set(false);
-        PipelineStage<ClassificationResult> failingStage = events -> classifyStage()
+        PipelineStage<ClassificationResult> failingStage = events -> stage
                 .apply(events.map(new FailOnceAfterCheckpoint(n / 10)).name("fail-once").uid("fail-once"));
         StreamExecutionEnvironment env = environment("fixed-delay");
         pipeline(name, AvroDeserializationSchema.forSpecific(TextEvent.class), failingStage)

@@ -25,11 +25,24 @@ final class AdaptedProcessor<T, IN, OUT, R> implements BatchProcessor<T, R> {
 
     @Override
     public List<Outcome<R>> process(List<T> batch) throws Exception {
+        return results(batch, processor.process(inputs(batch)));
+    }
+
+    @Override
+    public PreparedBatch<R> prepare(List<T> batch) throws Exception {
+        PreparedBatch<OUT> prepared = processor.prepare(inputs(batch));
+        return () -> results(batch, prepared.run());
+    }
+
+    private List<IN> inputs(List<T> batch) {
         List<IN> inputs = new ArrayList<>(batch.size());
         for (T record : batch) {
             inputs.add(input.apply(record));
         }
-        List<Outcome<OUT>> outcomes = processor.process(inputs);
+        return inputs;
+    }
+
+    private List<Outcome<R>> results(List<T> batch, List<Outcome<OUT>> outcomes) {
         List<Outcome<R>> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             Outcome<OUT> outcome = outcomes.get(i);

@@ -41,6 +41,7 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
     private final int flushBatches;
     private final Duration maxLinger;
     private final String sharedBatcherName;
+    private final boolean pipelined;
     private final String name;
     private final String uid;
     private final String modelId;
@@ -51,6 +52,7 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
         this.flushBatches = b.flushBatches;
         this.maxLinger = b.maxLinger;
         this.sharedBatcherName = b.sharedBatcherName;
+        this.pipelined = b.pipelined;
         this.name = b.name;
         this.uid = b.uid;
         this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.location.directory().getFileName());
@@ -126,6 +128,9 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
         if (sharedBatcherName != null) {
             batching.sharedPerTaskManager(sharedBatcherName);
         }
+        if (pipelined) {
+            batching.pipelined(true);
+        }
         return batching.build().apply(records);
     }
 
@@ -151,6 +156,7 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
         private int flushBatches = DEFAULT_FLUSH_BATCHES;
         private Duration maxLinger = BatchPolicy.DEFAULT_MAX_LINGER;
         private String sharedBatcherName;
+        private boolean pipelined;
         private String name;
         private String uid;
         private String modelId;
@@ -241,6 +247,15 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
             return self();
         }
 
+        /**
+         * Tokenize the next batch on the task thread while ONNX Runtime runs this one on the operator's own
+         * inference thread ({@link MicroBatching.Builder#pipelined}); default off. Per-subtask mode only.
+         */
+        public B pipelined(boolean pipelined) {
+            this.pipelined = pipelined;
+            return self();
+        }
+
         /** The operator's name in the job graph. */
         public B name(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -279,6 +294,10 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
             List<String> problems = new ArrayList<>();
             if (flushBatches < 1) {
                 problems.add("flushBatches must be at least 1, got " + flushBatches);
+            }
+            if (pipelined && sharedBatcherName != null) {
+                problems.add("pipelined(true) and sharedPerTaskManager(name) exclude each other: the shared batcher"
+                        + " already runs the engine on its own thread; remove one of them");
             }
             if (maxLinger == null || maxLinger.toMillis() < 1) {
                 problems.add("maxLinger must be at least 1 ms, got " + maxLinger);

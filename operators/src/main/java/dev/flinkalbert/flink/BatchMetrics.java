@@ -21,6 +21,9 @@ public interface BatchMetrics {
         public void deadLetter() {}
     };
 
+    /** One batch taken out of the buffer (before its processor calls), and why it was flushed then. */
+    default void batchFlushed(FlushReason reason) {}
+
     /**
      * One successful {@link BatchProcessor#process} call (the bisection of a failing batch makes several).
      *

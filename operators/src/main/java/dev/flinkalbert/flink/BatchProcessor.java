@@ -36,6 +36,31 @@ public interface BatchProcessor<IN, OUT> extends AutoCloseable {
     List<Outcome<OUT>> process(List<IN> batch) throws Exception;
 
     /**
+     * {@link #process} in two steps, for the pipelined operator: this call, on the task thread, does the per-record
+     * work that needs no engine (e.g. tokenization); the returned run, on the operator's inference thread, does the
+     * rest (the engine and the heads) while the task thread prepares the next batch. Prepared batches are run one at
+     * a time, in order, on that one thread; {@link #process} may also be called there (to bisect a failed batch), so
+     * this method must only touch what is safe beside it (thread-safe tokenizers, fresh lists). By default all of the
+     * work is left to the run.
+     *
+     * @throws Exception when the batch as a whole failed (it is then bisected with {@link #process})
+     */
+    default PreparedBatch<OUT> prepare(List<IN> batch) throws Exception {
+        return () -> process(batch);
+    }
+
+    /** What is left of {@link #process} after {@link #prepare}. */
+    @FunctionalInterface
+    @PublicEvolving
+    interface PreparedBatch<OUT> {
+        /**
+         * @return one outcome per input, in input order
+         * @throws Exception when the batch as a whole failed (it is then bisected with {@link #process})
+         */
+        List<Outcome<OUT>> run() throws Exception;
+    }
+
+    /**
      * The record's share of a batch's cost budget ({@link BatchPolicy#maxCost()}), such as its token count. Called
      * once per record, before it is buffered, possibly from several threads at once. A {@link RuntimeException}
      * here sends the record to the dead-letter output.

@@ -25,10 +25,19 @@ final class BatchRunner<IN, OUT> {
      * @throws IllegalStateException when the processor breaks its contract (wrong number of outcomes)
      */
     List<Outcome<OUT>> run(List<IN> batch, BatchMetrics metrics) throws InterruptedException {
+        return run(batch, () -> processor.process(batch), metrics);
+    }
+
+    /**
+     * As {@link #run(List, BatchMetrics)}, for a batch already {@link BatchProcessor#prepare prepared}: its run
+     * first, then, if it throws, the bisection with {@link BatchProcessor#process}.
+     */
+    List<Outcome<OUT>> run(List<IN> batch, BatchProcessor.PreparedBatch<OUT> work, BatchMetrics metrics)
+            throws InterruptedException {
         long start = System.nanoTime();
         List<Outcome<OUT>> outcomes;
         try {
-            outcomes = processor.process(batch);
+            outcomes = work.run();
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {

@@ -33,6 +33,13 @@ final class EngineProcessor<OUT> implements BatchProcessor<TextInput, OUT> {
         return predictor.predict(batch);
     }
 
+    /** Tokenizes here; the run calls the engine (the session's device: CPU or CUDA alike) and the head. */
+    @Override
+    public PreparedBatch<OUT> prepare(List<TextInput> batch) {
+        AlbertPredictor.Prepared<OUT> prepared = predictor.prepare(batch);
+        return prepared::run;
+    }
+
     /** An estimate of the input's tokens; a null input costs 1 and fails in {@link #process}. */
     @Override
     public long cost(TextInput input) {

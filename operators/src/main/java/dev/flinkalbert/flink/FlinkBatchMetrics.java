@@ -17,7 +17,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code inferenceLatencyMicros} (histogram): time of one processor call;
  *   <li>{@code queueWaitMicros} (histogram): time a record waited in the buffer before its flush;
  *   <li>{@code recordsPerSecond}, {@code costPerSecond} (meters): records and cost units (tokens) flushed;
- *   <li>{@code deadLetters} (counter).
+ *   <li>{@code deadLetters} (counter);
+ *   <li>{@code flushesFull}, {@code flushesLinger}, {@code flushesNoMoreInput}, {@code flushesDrain} (counters):
+ *       batches by the {@link FlushReason} they were flushed for.
  * </ul>
  */
 @Internal
@@ -34,6 +36,7 @@ public final class FlinkBatchMetrics implements BatchMetrics {
     private final Meter records;
     private final Meter cost;
     private final Counter deadLetters;
+    private final Counter[] flushes = new Counter[FlushReason.values().length];
 
     /** Registers the metrics under {@value #GROUP} in {@code parent}. */
     public FlinkBatchMetrics(MetricGroup parent) {
@@ -46,6 +49,9 @@ public final class FlinkBatchMetrics implements BatchMetrics {
         cost = group.meter("costPerSecond", new MeterView(group.counter("cost")));
         // In the shared mode both the task thread (a failing cost()) and the flush thread count dead letters.
         deadLetters = group.counter("deadLetters", new ThreadSafeSimpleCounter());
+        for (FlushReason reason : FlushReason.values()) {
+            flushes[reason.ordinal()] = group.counter(reason.metricName(), new ThreadSafeSimpleCounter());
+        }
     }
 
     @Override
@@ -67,5 +73,10 @@ public final class FlinkBatchMetrics implements BatchMetrics {
     @Override
     public void deadLetter() {
         deadLetters.inc();
+    }
+
+    @Override
+    public void batchFlushed(FlushReason reason) {
+        flushes[reason.ordinal()].inc();
     }
 }

@@ -5,7 +5,6 @@ import dev.flinkalbert.avro.DeadLetter;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.types.Either;
@@ -13,7 +12,6 @@ import org.apache.flink.util.OutputTag;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Micro-batching for a DataStream: records go to a {@link BatchProcessor} in batches, results come out one per
@@ -40,9 +38,10 @@ import java.util.concurrent.TimeUnit;
  *       exactly-once. A slow processor backpressures the input directly.
  *   <li>{@link Builder#sharedPerTaskManager(String) shared per TaskManager}: every subtask in the JVM feeds one
  *       {@link SharedBatcher} (one processor, one flush thread), so one accelerator sees full batches. Wired as
- *       {@code AsyncDataStream.orderedWait} with {@link SharedBatchFunction} (at most
+ *       Flink's ordered async operator ({@link SharedBatchOperatorFactory}) with {@link SharedBatchFunction} (at most
  *       {@link Builder#inFlightPerSubtask} records in flight per subtask, checkpointed by Flink's async operator)
- *       followed by {@link DeadLetterSplitter}. A record still unfinished after {@link Builder#asyncTimeout} fails
+ *       followed by {@link DeadLetterSplitter}. A batch is flushed without waiting for its linger as soon as every
+ *       subtask on the batcher has its whole in-flight allowance queued or its input ended, as no record can come. A record still unfinished after {@link Builder#asyncTimeout} fails
  *       the job (and it restarts), as a stuck processor is not a bad record.
  * </ul>
  */
@@ -54,9 +53,15 @@ public final class MicroBatching<IN, OUT> {
             new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
 
     public static final String DEFAULT_NAME = "micro-batch";
-    public static final int DEFAULT_IN_FLIGHT_PER_SUBTASK = 64;
+    /**
+     * Default records in flight per subtask in the shared mode, in batches: twice the flush size, so that one
+     * subtask alone fills a batch while its previous one runs.
+     */
+    public static final int DEFAULT_IN_FLIGHT_BATCHES = 2;
     public static final int DEFAULT_QUEUE_CAPACITY = 256;
     public static final Duration DEFAULT_ASYNC_TIMEOUT = Duration.ofMinutes(5);
+    /** Pipelined mode: batches prepared or in the engine at once (one running, one prepared and waiting). */
+    public static final int DEFAULT_BATCHES_IN_FLIGHT = 2;
 
     private final BatchProcessorFactory<IN, OUT> processorFactory;
     private final TypeInformation<OUT> outputType;
@@ -68,6 +73,8 @@ public final class MicroBatching<IN, OUT> {
     private final int inFlightPerSubtask;
     private final int queueCapacity;
     private final Duration asyncTimeout;
+    private final boolean pipelined;
+    private final int batchesInFlight;
 
     private MicroBatching(Builder<IN, OUT> b, BatchPolicy policy) {
         this.processorFactory = b.processorFactory;
@@ -77,9 +84,12 @@ public final class MicroBatching<IN, OUT> {
         this.name = b.name;
         this.uid = b.uid;
         this.sharedBatcherName = b.sharedBatcherName;
-        this.inFlightPerSubtask = b.inFlightPerSubtask == null ? DEFAULT_IN_FLIGHT_PER_SUBTASK : b.inFlightPerSubtask;
+        this.inFlightPerSubtask = b.inFlightPerSubtask != null ? b.inFlightPerSubtask
+                : (int) Math.min(Integer.MAX_VALUE, (long) DEFAULT_IN_FLIGHT_BATCHES * policy.maxRecords());
         this.queueCapacity = b.queueCapacity == null ? DEFAULT_QUEUE_CAPACITY : b.queueCapacity;
         this.asyncTimeout = b.asyncTimeout == null ? DEFAULT_ASYNC_TIMEOUT : b.asyncTimeout;
+        this.pipelined = b.pipelined;
+        this.batchesInFlight = b.batchesInFlight == null ? DEFAULT_BATCHES_IN_FLIGHT : b.batchesInFlight;
     }
 
     public static <IN, OUT> Builder<IN, OUT> builder() {
@@ -89,15 +99,15 @@ public final class MicroBatching<IN, OUT> {
     /** Adds the batching step after {@code input}; read dead letters with {@code getSideOutput(DEAD_LETTERS)}. */
     public SingleOutputStreamOperator<OUT> apply(DataStream<IN> input) {
         if (sharedBatcherName == null) {
-            SingleOutputStreamOperator<OUT> results = input.transform(
-                    name, outputType, new MicroBatchOperator<>(processorFactory, policy, deadLetterFields));
+            SingleOutputStreamOperator<OUT> results = input.transform(name, outputType, pipelined
+                    ? new PipelinedMicroBatchOperator<>(processorFactory, policy, deadLetterFields, batchesInFlight)
+                    : new MicroBatchOperator<>(processorFactory, policy, deadLetterFields));
             return uid == null ? results : results.uid(uid);
         }
-        SharedBatchFunction<IN, OUT> function = new SharedBatchFunction<>(
-                sharedBatcherName, policy, queueCapacity, processorFactory, deadLetterFields, outputType);
-        SingleOutputStreamOperator<Either<DeadLetter, OUT>> async = AsyncDataStream.orderedWait(
-                input, function, asyncTimeout.toMillis(), TimeUnit.MILLISECONDS, inFlightPerSubtask);
-        async.name(name);
+        SharedBatchFunction<IN, OUT> function = new SharedBatchFunction<>(sharedBatcherName, policy, queueCapacity,
+                inFlightPerSubtask, processorFactory, deadLetterFields, outputType);
+        SingleOutputStreamOperator<Either<DeadLetter, OUT>> async = input.transform(name, function.getProducedType(),
+                new SharedBatchOperatorFactory<>(function, asyncTimeout.toMillis(), inFlightPerSubtask));
         SingleOutputStreamOperator<OUT> results =
                 async.process(new DeadLetterSplitter<OUT>(), outputType).name(name + "-results");
         if (uid != null) {
@@ -126,6 +136,8 @@ public final class MicroBatching<IN, OUT> {
         private Integer inFlightPerSubtask;
         private Integer queueCapacity;
         private Duration asyncTimeout;
+        private boolean pipelined;
+        private Integer batchesInFlight;
 
         private Builder() {}
 
@@ -183,7 +195,12 @@ public final class MicroBatching<IN, OUT> {
             return this;
         }
 
-        /** Shared mode: records in flight per subtask; default {@value MicroBatching#DEFAULT_IN_FLIGHT_PER_SUBTASK}. */
+        /**
+         * Shared mode: records in flight per subtask (the async operator's capacity); default
+         * {@value MicroBatching#DEFAULT_IN_FLIGHT_BATCHES} × {@link #maxBatchSize}. With less than the batch size,
+         * a subtask alone makes batches of this many records (flushed as soon as they are all queued, not after
+         * the linger); with more, it queues the next batch while one runs.
+         */
         public Builder<IN, OUT> inFlightPerSubtask(int records) {
             this.inFlightPerSubtask = records;
             return this;
@@ -204,12 +221,43 @@ public final class MicroBatching<IN, OUT> {
             return this;
         }
 
+        /**
+         * Per-subtask mode: run the engine on a thread of the operator's own ({@link PipelinedMicroBatchOperator}),
+         * so that the task thread reads and prepares (tokenizes) the next batch meanwhile; default off (the
+         * processor runs on the task thread). Results, order, dead letters and exactly-once are the same.
+         */
+        public Builder<IN, OUT> pipelined(boolean pipelined) {
+            this.pipelined = pipelined;
+            return this;
+        }
+
+        /**
+         * Pipelined mode: batches prepared or in the engine at once; default
+         * {@value MicroBatching#DEFAULT_BATCHES_IN_FLIGHT}. The operator holds at most
+         * {@code (batchesInFlight + 1) × maxBatchSize} records.
+         */
+        public Builder<IN, OUT> batchesInFlight(int batches) {
+            this.batchesInFlight = batches;
+            return this;
+        }
+
         public MicroBatching<IN, OUT> build() {
             Objects.requireNonNull(processorFactory, "set processor(...): the factory of the batch processor");
             Objects.requireNonNull(outputType, "set outputType(...): the TypeInformation of the results");
             Objects.requireNonNull(deadLetterFields, "deadLetterFields must not be null (use DeadLetterFields.none())");
             Objects.requireNonNull(name, "name must not be null");
             BatchPolicy policy = BatchPolicy.of(maxBatchSize, maxLinger, maxBatchCost); // names a bad setting
+            if (batchesInFlight != null && !pipelined) {
+                throw new IllegalArgumentException("batchesInFlight applies to the pipelined mode only: set"
+                        + " pipelined(true) too, or remove it");
+            }
+            if (batchesInFlight != null && batchesInFlight < 1) {
+                throw new IllegalArgumentException("batchesInFlight must be at least 1, got " + batchesInFlight);
+            }
+            if (pipelined && sharedBatcherName != null) {
+                throw new IllegalArgumentException("pipelined(true) applies to the per-subtask mode: the shared"
+                        + " batcher already runs the engine on its own thread; remove one of them");
+            }
             if (sharedBatcherName == null) {
                 if (inFlightPerSubtask != null || queueCapacity != null || asyncTimeout != null) {
                     throw new IllegalArgumentException("inFlightPerSubtask, queueCapacity and asyncTimeout apply to"

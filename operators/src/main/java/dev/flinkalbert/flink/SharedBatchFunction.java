@@ -17,8 +17,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Feeds a subtask's records into the per-TaskManager {@link SharedBatcher} called {@code batcherName}, for use with
- * {@code AsyncDataStream.orderedWait} (its capacity bounds the records in flight per subtask). An async function
+ * Feeds a subtask's records into the per-TaskManager {@link SharedBatcher} called {@code batcherName}, run by Flink's async
+ * operator in order ({@link SharedBatchOperatorFactory}; its capacity bounds the records in flight per subtask, and is
+ * this subtask's in-flight allowance at the batcher). An async function
  * cannot write to a side output, so each record completes with {@code Either.Right(result)} or
  * {@code Either.Left(deadLetter)}; {@link DeadLetterSplitter} turns the lefts into the
  * {@link MicroBatching#DEAD_LETTERS} side output. {@link MicroBatching.Builder#sharedPerTaskManager} wires both.
@@ -32,6 +33,7 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
     private final String batcherName;
     private final BatchPolicy policy;
     private final int queueCapacity;
+    private final int inFlightLimit;
     private final BatchProcessorFactory<IN, OUT> processorFactory;
     private final DeadLetterFields<IN> deadLetterFields;
     private final TypeInformation<OUT> outputType;
@@ -45,12 +47,14 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
             String batcherName,
             BatchPolicy policy,
             int queueCapacity,
+            int inFlightLimit,
             BatchProcessorFactory<IN, OUT> processorFactory,
             DeadLetterFields<IN> deadLetterFields,
             TypeInformation<OUT> outputType) {
         this.batcherName = Objects.requireNonNull(batcherName, "batcherName");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.queueCapacity = queueCapacity;
+        this.inFlightLimit = inFlightLimit;
         this.processorFactory = Objects.requireNonNull(processorFactory, "processorFactory");
         this.deadLetterFields = Objects.requireNonNull(deadLetterFields, "deadLetterFields");
         this.outputType = Objects.requireNonNull(outputType, "outputType");
@@ -76,7 +80,8 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
         metrics = new FlinkBatchMetrics(getRuntimeContext().getMetricGroup());
         DistributedCache files = jobFiles;
         // The first subtask of the TaskManager to get here creates the processor, from its copy of the job's files.
-        lease = SharedBatcher.acquire(batcherName, policy, queueCapacity, () -> processorFactory.create(files));
+        lease = SharedBatcher.acquire(
+                batcherName, policy, queueCapacity, inFlightLimit, () -> processorFactory.create(files));
         getRuntimeContext().getMetricGroup().addGroup(FlinkBatchMetrics.GROUP)
                 .gauge("sharedQueueLength", lease.batcher()::queued);
     }
@@ -94,6 +99,16 @@ public final class SharedBatchFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
                         deadLetterFields.deadLetter(input, lease.batcher().failureStage(failure), failure))));
             }
         });
+    }
+
+    /**
+     * This subtask's input ended: its last records need not wait out the linger for records that cannot come.
+     * Called by {@link SharedBatchOperatorFactory}'s operator before it waits for its records in flight.
+     */
+    void endOfInput() {
+        if (lease != null) {
+            lease.endOfInput();
+        }
     }
 
     @Override

@@ -15,8 +15,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.annotation.Internal;
 
 /**
@@ -25,6 +27,12 @@ import org.apache.flink.annotation.Internal;
  * {@link Lease#submit} records one at a time; a single flush thread builds batches by the {@link BatchPolicy}
  * (count, linger after the first queued record, cost budget), runs them with failure bisection and completes each
  * record's future with its {@link Outcome}. The processor is created by the first lease and closed with the last.
+ *
+ * <p>A batch does not wait out its linger when no record can join it: when every lease has its whole in-flight
+ * allowance ({@link #acquire(String, BatchPolicy, int, int, BatchProcessorFactory) inFlightLimit}, the async
+ * operator's capacity) waiting here, or has said that its input ended ({@link Lease#endOfInput()}), the batch is
+ * flushed at once ({@link FlushReason#NO_MORE_INPUT}). Otherwise one subtask with 64 records in flight and a flush
+ * size of 128 would wait out the linger on every batch. A lease with an unknown allowance (0) disables this rule.
  *
  * <p>Memory is bounded: the queue holds at most {@code queueCapacity} records and {@link Lease#submit} blocks while
  * it is full, which backpressures the caller. Independent of Flink's DataStream API: {@link SharedBatchFunction}
@@ -56,6 +64,8 @@ public final class SharedBatcher<IN, OUT> {
     private final BatchRunner<IN, OUT> runner;
     private final BlockingQueue<Request<IN, OUT>> queue;
     private final Thread flushThread;
+    /** The leases now holding this batcher: whether all are saturated decides an early flush. */
+    private final List<Lease<IN, OUT>> leases = new CopyOnWriteArrayList<>();
     private volatile boolean closing;
 
     private SharedBatcher(String name, BatchPolicy policy, int queueCapacity, BatchProcessor<IN, OUT> processor) {
@@ -69,18 +79,35 @@ public final class SharedBatcher<IN, OUT> {
         this.flushThread.setDaemon(true);
     }
 
+    /** An in-flight allowance that is not known (e.g. SQL's): batches of such a batcher flush by count and linger. */
+    public static final int UNKNOWN_IN_FLIGHT = 0;
+
+    /**
+     * {@link #acquire(String, BatchPolicy, int, int, BatchProcessorFactory)} for a caller whose in-flight allowance is
+     * not known ({@link #UNKNOWN_IN_FLIGHT}).
+     */
+    public static <IN, OUT> Lease<IN, OUT> acquire(
+            String name, BatchPolicy policy, int queueCapacity, BatchProcessorFactory<IN, OUT> factory)
+            throws Exception {
+        return acquire(name, policy, queueCapacity, UNKNOWN_IN_FLIGHT, factory);
+    }
+
     /**
      * Joins the batcher called {@code name}, creating it (and its processor, from {@code factory}) if no lease holds
      * it. Every caller of one name must ask for the same policy and queue capacity.
      *
      * @param queueCapacity the most records waiting for a batch, across all callers
+     * @param inFlightLimit the most records this caller can have submitted and not completed at once (the async
+     *     operator's capacity), or {@link #UNKNOWN_IN_FLIGHT}
      * @throws IllegalStateException when the batcher runs with another policy or queue capacity
      */
     @SuppressWarnings("unchecked")
-    public static <IN, OUT> Lease<IN, OUT> acquire(
-            String name, BatchPolicy policy, int queueCapacity, BatchProcessorFactory<IN, OUT> factory)
-            throws Exception {
+    public static <IN, OUT> Lease<IN, OUT> acquire(String name, BatchPolicy policy, int queueCapacity,
+            int inFlightLimit, BatchProcessorFactory<IN, OUT> factory) throws Exception {
         Objects.requireNonNull(name, "name");
+        if (inFlightLimit < 0) {
+            throw new IllegalArgumentException("inFlightLimit must be at least 0 (unknown), got " + inFlightLimit);
+        }
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(factory, "factory");
         if (queueCapacity < 1) {
@@ -116,10 +143,10 @@ public final class SharedBatcher<IN, OUT> {
             }
             batcher.flushThread.start();
             slot.batcher.complete(batcher);
-            return new Lease<>(slot, batcher);
+            return batcher.join(slot, inFlightLimit);
         }
         try {
-            return new Lease<>(slot, (SharedBatcher<IN, OUT>) slot.batcher.join());
+            return ((SharedBatcher<IN, OUT>) slot.batcher.join()).join(slot, inFlightLimit);
         } catch (CompletionException e) {
             // Creating the processor failed in the caller that started it: the same failure here.
             if (e.getCause() instanceof Exception cause) {
@@ -127,6 +154,32 @@ public final class SharedBatcher<IN, OUT> {
             }
             throw e;
         }
+    }
+
+    private Lease<IN, OUT> join(Slot slot, int inFlightLimit) {
+        Lease<IN, OUT> lease = new Lease<>(slot, this, inFlightLimit);
+        leases.add(lease);
+        return lease;
+    }
+
+    /** Whether no record can come before the queued ones complete: every lease is saturated. */
+    private boolean noMoreInput() {
+        for (Lease<IN, OUT> lease : leases) {
+            if (!lease.saturated()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Wakes a flush thread that waits for a record, so that it re-checks {@link #noMoreInput()}. */
+    private void wake() {
+        queue.offer(wakeUp()); // a full queue needs no wake-up: the flush thread is not waiting
+    }
+
+    @SuppressWarnings("unchecked")
+    private Request<IN, OUT> wakeUp() {
+        return (Request<IN, OUT>) WAKE_UP;
     }
 
     /** The dead-letter stage of a record that failed with {@code error}, as the processor says. */
@@ -139,7 +192,8 @@ public final class SharedBatcher<IN, OUT> {
         return queue.size();
     }
 
-    private CompletableFuture<Outcome<OUT>> submit(IN record, BatchMetrics metrics) throws InterruptedException {
+    private CompletableFuture<Outcome<OUT>> submit(Lease<IN, OUT> lease, IN record, BatchMetrics metrics)
+            throws InterruptedException {
         CompletableFuture<Outcome<OUT>> future = new CompletableFuture<>();
         long cost;
         try {
@@ -149,9 +203,12 @@ public final class SharedBatcher<IN, OUT> {
             metrics.deadLetter();
             return future;
         }
-        Request<IN, OUT> request = new Request<>(record, cost, metrics, future, System.nanoTime());
+        Request<IN, OUT> request = new Request<>(lease, record, cost, metrics, future, System.nanoTime());
+        // Counted before it is queued, so that the flush thread never sees it completed before it was counted.
+        lease.inFlight.incrementAndGet();
         while (!queue.offer(request, IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
             if (closing) {
+                lease.inFlight.decrementAndGet();
                 future.completeExceptionally(new IllegalStateException("shared batcher '" + name + "' is closed"));
                 break;
             }
@@ -159,7 +216,9 @@ public final class SharedBatcher<IN, OUT> {
         return future;
     }
 
-    private static void release(Slot slot, SharedBatcher<?, ?> batcher) {
+    private static <IN, OUT> void release(Slot slot, SharedBatcher<IN, OUT> batcher, Lease<IN, OUT> lease) {
+        batcher.leases.remove(lease);
+        batcher.wake(); // the others may all be saturated now
         synchronized (REGISTRY) {
             if (--slot.leases > 0) {
                 return;
@@ -186,6 +245,9 @@ public final class SharedBatcher<IN, OUT> {
                 Request<IN, OUT> first =
                         carried != null ? carried : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
                 carried = null;
+                if (first == WAKE_UP) {
+                    continue;
+                }
                 if (first == null) {
                     if (closing && queue.isEmpty()) {
                         return;
@@ -196,16 +258,26 @@ public final class SharedBatcher<IN, OUT> {
                 batch.add(first);
                 long cost = first.cost;
                 long deadline = first.queuedNanos + TimeUnit.MILLISECONDS.toNanos(policy.maxLingerMillis());
+                FlushReason reason = FlushReason.FULL;
                 while (!policy.isFull(batch.size(), cost)) {
-                    long remaining = deadline - System.nanoTime();
-                    // Past the deadline, still take what is already queued: a backlog makes full batches.
-                    Request<IN, OUT> next = remaining > 0
-                            ? queue.poll(Math.min(remaining, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS)
-                            : queue.poll();
+                    // Take what is already queued first: a backlog makes full batches, past the deadline too.
+                    Request<IN, OUT> next = queue.poll();
                     if (next == null) {
+                        if (noMoreInput()) {
+                            reason = FlushReason.NO_MORE_INPUT;
+                            break;
+                        }
+                        long remaining = deadline - System.nanoTime();
                         if (remaining <= 0 || closing) {
+                            reason = closing ? FlushReason.DRAIN : FlushReason.LINGER;
                             break; // linger over, or closing: no one is left to add records
                         }
+                        next = queue.poll(Math.min(remaining, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS);
+                        if (next == null) {
+                            continue;
+                        }
+                    }
+                    if (next == WAKE_UP) {
                         continue;
                     }
                     if (policy.overflows(batch.size(), cost, next.cost)) {
@@ -215,7 +287,7 @@ public final class SharedBatcher<IN, OUT> {
                     batch.add(next);
                     cost += next.cost;
                 }
-                flush(batch);
+                flush(batch, reason);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -234,22 +306,27 @@ public final class SharedBatcher<IN, OUT> {
         }
     }
 
-    private void flush(List<Request<IN, OUT>> batch) throws InterruptedException {
+    private void flush(List<Request<IN, OUT>> batch, FlushReason reason) throws InterruptedException {
         long now = System.nanoTime();
         List<IN> values = new ArrayList<>(batch.size());
+        FanOutMetrics metrics = new FanOutMetrics(batch);
+        metrics.batchFlushed(reason);
         for (Request<IN, OUT> request : batch) {
             request.metrics.flushed(request.cost, now - request.queuedNanos);
             values.add(request.record);
         }
         List<Outcome<OUT>> outcomes;
         try {
-            outcomes = runner.run(values, new FanOutMetrics(batch));
+            outcomes = runner.run(values, metrics);
         } catch (RuntimeException | Error e) {
             // A broken processor (not a bad record): fail these records' futures, which fails their jobs.
             LOG.error("Shared batcher '{}' failed on a batch of {} records", name, batch.size(), e);
+            batch.forEach(request -> request.lease.inFlight.decrementAndGet());
             batch.forEach(request -> request.future.completeExceptionally(e));
             return;
         }
+        // Uncounted before any future completes: a completion lets its caller submit again at once.
+        batch.forEach(request -> request.lease.inFlight.decrementAndGet());
         for (int i = 0; i < batch.size(); i++) {
             Outcome<OUT> outcome = outcomes.get(i);
             if (!outcome.isSuccess()) {
@@ -266,6 +343,7 @@ public final class SharedBatcher<IN, OUT> {
             left.add(carried);
         }
         queue.drainTo(left);
+        left.removeIf(request -> request == WAKE_UP);
         IllegalStateException closed = new IllegalStateException("shared batcher '" + name + "' stopped");
         left.forEach(request -> request.future.completeExceptionally(closed));
     }
@@ -276,10 +354,34 @@ public final class SharedBatcher<IN, OUT> {
         private final Slot slot;
         private final SharedBatcher<IN, OUT> batcher;
         private final AtomicBoolean closed = new AtomicBoolean();
+        private final int inFlightLimit;
+        /** Records submitted through this lease and not completed yet. */
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private volatile boolean inputEnded;
 
-        private Lease(Slot slot, SharedBatcher<IN, OUT> batcher) {
+        private Lease(Slot slot, SharedBatcher<IN, OUT> batcher, int inFlightLimit) {
             this.slot = slot;
             this.batcher = batcher;
+            this.inFlightLimit = inFlightLimit;
+        }
+
+        /** Whether this caller cannot submit another record before some of its records complete. */
+        private boolean saturated() {
+            return inputEnded || (inFlightLimit != UNKNOWN_IN_FLIGHT && inFlight.get() >= inFlightLimit);
+        }
+
+        /**
+         * Says that this caller submits no more records (its input ended), so that batches holding its last records
+         * need not wait out the linger for it.
+         */
+        public void endOfInput() {
+            inputEnded = true;
+            batcher.wake();
+        }
+
+        /** Records submitted through this lease whose futures have not completed (for a test or a gauge). */
+        public int inFlight() {
+            return inFlight.get();
         }
 
         /**
@@ -292,7 +394,7 @@ public final class SharedBatcher<IN, OUT> {
             if (closed.get()) {
                 throw new IllegalStateException("this lease on shared batcher '" + batcher.name + "' is closed");
             }
-            return batcher.submit(record, metrics);
+            return batcher.submit(this, record, metrics);
         }
 
         /** The batcher itself, e.g. for {@link SharedBatcher#queued()}. */
@@ -303,7 +405,7 @@ public final class SharedBatcher<IN, OUT> {
         @Override
         public void close() {
             if (closed.compareAndSet(false, true)) {
-                release(slot, batcher);
+                release(slot, batcher, this);
             }
         }
     }
@@ -321,8 +423,11 @@ public final class SharedBatcher<IN, OUT> {
         }
     }
 
-    private record Request<IN, OUT>(
-            IN record, long cost, BatchMetrics metrics, CompletableFuture<Outcome<OUT>> future, long queuedNanos) {}
+    private record Request<IN, OUT>(Lease<IN, OUT> lease, IN record, long cost, BatchMetrics metrics,
+            CompletableFuture<Outcome<OUT>> future, long queuedNanos) {}
+
+    /** Queued by {@link #wake()}: no record, only a reason for the flush thread to look again. */
+    private static final Request<?, ?> WAKE_UP = new Request<>(null, null, 0, BatchMetrics.NONE, null, 0);
 
     /** Reports each processor call to every caller with a record in the batch, once. */
     private static final class FanOutMetrics implements BatchMetrics {
@@ -350,6 +455,11 @@ public final class SharedBatcher<IN, OUT> {
         @Override
         public void deadLetter() {
             throw new UnsupportedOperationException("dead letters are reported per record");
+        }
+
+        @Override
+        public void batchFlushed(FlushReason reason) {
+            targets.forEach(target -> target.batchFlushed(reason));
         }
     }
 }

@@ -39,6 +39,26 @@ public interface AlbertPredictor<T> extends AutoCloseable {
     List<Outcome<T>> predict(List<TextInput> inputs);
 
     /**
+     * {@link #predict} in two steps for a pipeline: this call does the per-input work (tokenization) on the calling
+     * thread and returns the rest, the engine run and the heads, to be done later on one other thread, so that the
+     * next batch can be tokenized while this one is in ONNX Runtime (or on a GPU). The returned run uses this
+     * predictor's buffers: run prepared batches one at a time, on one thread. By default the whole prediction is
+     * left to the run.
+     *
+     * @return the batch's outcomes when run, as {@link #predict} returns them and throwing what it throws
+     */
+    default Prepared<T> prepare(List<TextInput> inputs) {
+        return () -> predict(inputs);
+    }
+
+    /** A batch whose per-input work is done: what is left of {@link #predict}. */
+    @FunctionalInterface
+    @PublicEvolving
+    interface Prepared<T> {
+        List<Outcome<T>> run();
+    }
+
+    /**
      * The share of padding among the tokens the last {@link #predict} call fed to ONNX Runtime (NaN before the first
      * call): what length-sorted sub-batching could not avoid.
      */

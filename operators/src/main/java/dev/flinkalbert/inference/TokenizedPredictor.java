@@ -40,9 +40,15 @@ abstract class TokenizedPredictor<T, R> implements AlbertPredictor<T> {
 
     @Override
     public List<Outcome<T>> predict(List<TextInput> inputs) {
+        return prepare(inputs).run();
+    }
+
+    /** Tokenizes here (the tokenizer is thread-safe); the run encodes with this predictor's encoder and buffers. */
+    @Override
+    public Prepared<T> prepare(List<TextInput> inputs) {
         List<List<Encoding>> encoded = new ArrayList<>(inputs.size());
         List<Exception> failures = new ArrayList<>(inputs.size());
-        List<EncodedRow> rows = new ArrayList<>();
+        List<EncodedRow> rows = new ArrayList<>(inputs.size());
         for (TextInput input : inputs) {
             try {
                 if (input == null || input.text() == null) {
@@ -59,6 +65,11 @@ abstract class TokenizedPredictor<T, R> implements AlbertPredictor<T> {
                 failures.add(e);
             }
         }
+        return () -> run(inputs, encoded, failures, rows);
+    }
+
+    private List<Outcome<T>> run(List<TextInput> inputs, List<List<Encoding>> encoded, List<Exception> failures,
+            List<EncodedRow> rows) {
         List<R> read;
         try {
             read = encoder.encode(rows, this::read);
