@@ -7,5 +7,7 @@ public enum ModelTask {
     /** {@code logits [batch, num_labels]}. */
     CLASSIFICATION,
     /** {@code start_logits} and {@code end_logits}, both {@code [batch, sequence]}. */
-    QUESTION_ANSWERING
+    QUESTION_ANSWERING,
+    /** {@code logits [batch, sequence, num_labels]}: a label per token (named entities). */
+    TOKEN_CLASSIFICATION
 }
