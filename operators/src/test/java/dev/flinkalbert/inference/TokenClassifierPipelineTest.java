@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flinkalbert.testing.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +16,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The token classifier against transformers 4.57's {@code pipeline("token-classification")} recorded on the tiny
@@ -228,6 +231,19 @@ class TokenClassifierPipelineTest {
                 () -> EntityAggregation.of("mean")).getMessage();
         assertEquals("unknown aggregation \"mean\": use one of none, simple, first, average, max", unknown);
         assertEquals(EntityAggregation.AVERAGE, EntityAggregation.of("Average"));
+    }
+
+    @Test
+    void labelsThatDoNotFitThePerTokenLogitsAreRefusedAtStartUp(@TempDir Path temp) throws Exception {
+        for (String file : List.of(AlbertModel.MODEL_FILE, AlbertModel.TOKENIZER_FILE)) {
+            Files.copy(dir.resolve(file), temp.resolve(file));
+        }
+        Files.writeString(temp.resolve("config.json"), Files.readString(Fixtures.require(
+                "hf-albert-tiny/seqcls/config.json")), StandardCharsets.UTF_8);
+        InvalidModelException e = assertThrows(InvalidModelException.class,
+                () -> AlbertModel.builder().modelDirectory(temp).build().close());
+        assertTrue(e.getMessage().contains("config.json id2label has 3 labels [negative, neutral, positive] but"
+                + " model.onnx output \"logits\" has 9 columns"), e.getMessage());
     }
 
     @Test
