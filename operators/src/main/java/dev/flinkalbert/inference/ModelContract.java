@@ -38,6 +38,8 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
     static final String END_LOGITS = "end_logits";
 
     private static final Set<String> INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+    /** Per-token logits this wide without id2label are a vocabulary (masked LM), not token labels. */
+    private static final int MASKED_LM_MIN_WIDTH = 1000;
     private static final String MODEL = AlbertModel.MODEL_FILE;
 
     /**
@@ -186,8 +188,14 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
             problems.add(ModelConfig.FILE_NAME + " id2label has " + labels.size() + " labels " + labels + " but "
                     + MODEL + " output \"logits\" has " + width + " columns: use the config.json exported with"
                     + " this model, or fix id2label to name all " + width + " classes"
-                    + (logits.perToken() && width > 1000 ? " (a [batch, sequence, vocab] masked-LM head is not"
-                            + " supported)" : ""));
+                    + (logits.perToken() && width >= MASKED_LM_MIN_WIDTH
+                            ? " (a [batch, sequence, vocab] masked-LM head is not supported)" : ""));
+            return List.of();
+        }
+        if (logits.perToken() && labels.isEmpty() && width >= MASKED_LM_MIN_WIDTH) {
+            problems.add(MODEL + " output \"logits\" is [batch, sequence, " + width + "] and " + ModelConfig.FILE_NAME
+                    + " has no id2label: that is a masked-LM head (a score per vocabulary piece), which is not"
+                    + " supported; export a token-classification model with its config (id2label)");
             return List.of();
         }
         if (width <= 0) {

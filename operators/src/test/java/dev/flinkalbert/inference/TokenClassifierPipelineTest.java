@@ -247,6 +247,21 @@ class TokenClassifierPipelineTest {
     }
 
     @Test
+    void aMaskedLanguageModelHeadIsNotTakenForTokenLabels(@TempDir Path temp) throws Exception {
+        Files.copy(dir.resolve(AlbertModel.TOKENIZER_FILE), temp.resolve(AlbertModel.TOKENIZER_FILE));
+        Files.writeString(temp.resolve("config.json"), "{\"max_position_embeddings\": 512, \"hidden_size\": 64}",
+                StandardCharsets.UTF_8);
+        new OnnxGraphWriter().input("input_ids", OnnxGraphWriter.INT64, "batch", "sequence")
+                .input("attention_mask", OnnxGraphWriter.INT64, "batch", "sequence")
+                .input("scores", OnnxGraphWriter.FLOAT, "batch", "sequence", 30000L)
+                .identity("scores", "logits").write(temp.resolve(AlbertModel.MODEL_FILE));
+        InvalidModelException e = assertThrows(InvalidModelException.class,
+                () -> AlbertModel.builder().modelDirectory(temp).build().close());
+        assertTrue(e.getMessage().contains("model.onnx output \"logits\" is [batch, sequence, 30000] and config.json"
+                + " has no id2label: that is a masked-LM head"), e.getMessage());
+    }
+
+    @Test
     void aBadInputFailsAloneAndIgnoredLabelsAreConfigurable() {
         // a text with both entities and O tokens
         String text = records.stream().filter(r -> !r.get("simple").isEmpty()
