@@ -271,7 +271,11 @@ class TokenClassifierPipelineTest {
                 TokenClassifier everything = model.tokenClassifier().aggregation(EntityAggregation.SIMPLE)
                         .ignoreLabels(Set.of()).build()) {
             List<Outcome<TokenClassification>> out = tagger.predict(List.of(TextInput.pair(text, "second"),
-                    new TextInput(null, null), TextInput.of(text)));
+                    new TextInput(null, null), TextInput.of(text), TextInput.of("")));
+            TokenClassification empty = out.get(3).value();
+            assertEquals(List.of(), empty.entities());
+            assertEquals(0, empty.probabilities().length);
+            assertEquals(1, empty.windows());
             assertTrue(out.get(0).error().getMessage().startsWith("token classification tags one text"));
             assertEquals("the input text is null", out.get(1).error().getMessage());
             List<Entity> entities = out.get(2).value().entities();
