@@ -2,6 +2,7 @@ package dev.flinkalbert.inference;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Extractive question answering ({@link ModelTask#QUESTION_ANSWERING}), with the defaults of Hugging Face's
@@ -14,6 +15,7 @@ import java.util.List;
  * @param handleImpossibleAnswer whether the empty answer competes, scored by {@code [CLS]} (SQuAD 2.0 models;
  *     default false)
  */
+@PublicEvolving
 public record AnswerSpec(int topK, int stride, int maxAnswerLength, boolean handleImpossibleAnswer)
         implements TaskSpec<AnswerPrediction> {
 

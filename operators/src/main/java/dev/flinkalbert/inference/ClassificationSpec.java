@@ -2,6 +2,7 @@ package dev.flinkalbert.inference;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Sequence classification ({@link ModelTask#CLASSIFICATION}): labels and scores for texts or text pairs.
@@ -10,6 +11,7 @@ import java.util.List;
  *     {@link #ALL_LABELS}: the label and score are the best class's, as Hugging Face's text-classification pipeline
  *     returns by default, and the scores of every class come with them)
  */
+@PublicEvolving
 public record ClassificationSpec(int topK) implements TaskSpec<ClassificationPrediction> {
 
     /** {@code topK} for every class, best first. */

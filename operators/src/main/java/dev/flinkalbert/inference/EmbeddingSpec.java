@@ -3,6 +3,7 @@ package dev.flinkalbert.inference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * Sentence embeddings ({@link ModelTask#EMBEDDINGS}) from a base (feature-extraction) model.
@@ -10,6 +11,7 @@ import java.util.Objects;
  * @param pooling how the vector is taken (default {@link #DEFAULT_POOLING})
  * @param normalize whether vectors are scaled to unit L2 norm (default false)
  */
+@PublicEvolving
 public record EmbeddingSpec(Pooling pooling, boolean normalize) implements TaskSpec<Embedding> {
 
     /** Default pooling: the mean over the real tokens. */

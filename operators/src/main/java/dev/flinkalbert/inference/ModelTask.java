@@ -21,7 +21,9 @@ public enum ModelTask {
     CLASSIFICATION("classify", false, () -> ClassificationSpec.DEFAULTS, ModelContract.LOGITS),
     /** {@code start_logits} and {@code end_logits}, both {@code [batch, sequence]}. */
     QUESTION_ANSWERING("qa", true, () -> AnswerSpec.DEFAULTS,
-            ModelContract.START_LOGITS, ModelContract.END_LOGITS);
+            ModelContract.START_LOGITS, ModelContract.END_LOGITS),
+    /** {@code logits [batch, sequence, num_labels]}: a label per token (named entities). */
+    TOKEN_CLASSIFICATION("ner", false, () -> TokenClassificationSpec.DEFAULTS, ModelContract.LOGITS);
 
     private final String optionValue;
     private final boolean questionInput;
@@ -37,7 +39,7 @@ public enum ModelTask {
 
     /**
      * The task's name as the CLI (the job's sub-command, {@code --task}), SQL ({@code 'task'}) and the demo spell
-     * it: {@code classify}, {@code embed}, {@code qa}.
+     * it: {@code classify}, {@code embed}, {@code qa}, {@code ner}.
      */
     public String optionValue() {
         return optionValue;

@@ -2,6 +2,7 @@ package dev.flinkalbert.inference;
 
 import java.io.Serializable;
 import java.util.List;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * The settings every head shares: how a call is cut into ONNX Runtime calls, and the longest tokenized input.
@@ -14,6 +15,7 @@ import java.util.List;
  *     (truncating heads: the model's max_position_embeddings; question answering: its window,
  *     {@value AnswerSpec#DEFAULT_MAX_LENGTH})
  */
+@PublicEvolving
 public record PredictorLimits(int maxBatchSize, int tokenBudget, Integer maxLength) implements Serializable {
 
     /** The shortest {@code maxLength}: {@code [CLS]}, one token, {@code [SEP]}. */
