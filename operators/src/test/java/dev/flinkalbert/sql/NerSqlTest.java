@@ -69,6 +69,18 @@ class NerSqlTest {
         assertEquals(records.size(), got.size());
         int entities = compare(records, got, "simple", new String[] {"entity_group", "score", "word", "start", "end"});
         assertEquals(1187, entities, "the pipeline's simple entities (checks.json)");
+
+        // docs/sql.md's query: one row per entity with UNNEST
+        long unnested = 0;
+        try (var rows = env.executeSql("SELECT id, e.entity_group, e.word, e.score FROM ML_PREDICT(TABLE texts,"
+                + " MODEL tagger, DESCRIPTOR(text)) CROSS JOIN UNNEST(entities) AS e(entity_group, score, word,"
+                + " `start`, `end`)").collect()) {
+            while (rows.hasNext()) {
+                assertTrue(rows.next().getField(2) != null);
+                unnested++;
+            }
+        }
+        assertEquals(1187, unnested);
     }
 
     @Test
