@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             dev.flinkalbert.jobs.ClassifyJob.class,
             dev.flinkalbert.jobs.EmbedJob.class,
             dev.flinkalbert.jobs.QaJob.class,
+            dev.flinkalbert.jobs.NerJob.class,
             SqlCommand.class,
         },
         footer = {

@@ -3,11 +3,14 @@ package dev.flinkalbert.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.flinkalbert.demo.Demo;
+import dev.flinkalbert.inference.AlbertModel;
+import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.jobs.AlbertJob;
 import dev.flinkalbert.jobs.OperatorOptions;
@@ -17,8 +20,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./albert demo}: Kafka, Flink and ALBERT in one process (see {@link Demo}). Without {@code --model-dir} it
- * runs the committed demo model, {@value #DEMO_MODEL} under the repository root (the launcher passes the root as
- * the {@code flinkalbert.root} system property).
+ * runs the committed demo model of the task under the repository root (the launcher passes the root as the
+ * {@code flinkalbert.root} system property): {@value #DEMO_MODEL} for {@code classify}, {@value #DEMO_ENCODER} (its
+ * encoder, exported as a feature-extraction model) for {@code embed}. {@code qa} and {@code ner} have no committed
+ * model: without {@code --model-dir}, or with a model of another task, the command says which model the task needs
+ * and how to make one, and exits 2.
  */
 @Command(
         name = "demo",
@@ -33,15 +39,18 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The committed demo model, relative to the repository root. */
     static final String DEMO_MODEL = "model/demo-model";
+    /** The demo model's encoder (a feature-extraction export of the same weights), relative to the repository root. */
+    static final String DEMO_ENCODER = "model/demo-encoder";
     static final String ROOT_PROPERTY = "flinkalbert.root";
 
     @Option(names = "--task", defaultValue = "classify", paramLabel = "TASK", converter = TaskConverter.class,
-            description = "classify, embed or qa (questions asked of each text) (default: ${DEFAULT-VALUE})")
+            description = "classify, embed, qa (questions asked of each text) or ner (named entities);"
+                    + " qa and ner need --model-dir (default: ${DEFAULT-VALUE})")
     ModelTask task;
 
     @Option(names = "--model-dir", paramLabel = "DIR",
-            description = "An ALBERT model directory: model.onnx, config.json, spiece.model (default: the committed"
-                    + " demo model, " + DEMO_MODEL + ")")
+            description = "An ALBERT model directory of the task: model.onnx, config.json, spiece.model (default: the"
+                    + " committed demo model, " + DEMO_MODEL + ", or its encoder " + DEMO_ENCODER + " for embed)")
     Path modelDir;
 
     @Option(names = "--rate", defaultValue = "" + Demo.Settings.DEFAULT_EVENTS_PER_SECOND, paramLabel = "N",
@@ -84,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path model = existingModelDirectory();
-        if (model == null) {
+        if (model == null || !fitsTask(model)) {
             return 2;
         }
         Demo.Settings settings;
@@ -112,11 +121,29 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** The committed demo model of {@code task}, relative to the repository root, or null where none is committed. */
+    static String demoModel(ModelTask task) {
+        return switch (task) {
+            case CLASSIFICATION -> DEMO_MODEL;
+            case EMBEDDINGS -> DEMO_ENCODER;
+            default -> null;
+        };
+    }
+
     /** The model directory to run (--model-dir, else the committed demo model), or null after saying what to do. */
     private Path existingModelDirectory() {
+        String demoModel = demoModel(task);
+        if (modelDir == null && demoModel == null) {
+            spec.commandLine().getErr().println(String.join(System.lineSeparator(),
+                    "--task " + task.optionValue() + " needs " + needs(task) + ", and no demo model is committed for"
+                            + " it. Make one from an ALBERT " + task.exportTask() + " model (from the Hugging Face"
+                            + " hub, or your own fine-tune) and pass it:",
+                    makeOne(task)));
+            return null;
+        }
         Path model = modelDir != null
                 ? modelDir.toAbsolutePath().normalize()
-                : Path.of(System.getProperty(ROOT_PROPERTY, ".")).resolve(DEMO_MODEL).toAbsolutePath().normalize();
+                : Path.of(System.getProperty(ROOT_PROPERTY, ".")).resolve(demoModel).toAbsolutePath().normalize();
         if (Files.isDirectory(model)) {
             return model;
         }
@@ -124,8 +151,8 @@ final class DemoCommand implements Callable<Integer> {
                 "No model directory at " + model + ".",
                 modelDir != null
                         ? "Check --model-dir: it names a directory with model.onnx, config.json and spiece.model."
-                        : "The demo model is committed at " + DEMO_MODEL + ": restore it (git checkout -- "
-                                + DEMO_MODEL + "), or run the demo with another model directory.",
+                        : "The demo model is committed at " + demoModel + ": restore it (git checkout -- "
+                                + demoModel + "), or run the demo with another model directory.",
                 "Any ALBERT model exported from Hugging Face works, for example:",
                 "  optimum-cli export onnx --model albert-base-v2 --task text-classification /tmp/albert-cls",
                 "  ./albert demo --model-dir /tmp/albert-cls",
@@ -133,7 +160,41 @@ final class DemoCommand implements Callable<Integer> {
         return null;
     }
 
-    /** {@code classify}, {@code embed}, {@code qa}: the tasks as every command spells them. */
+    /**
+     * Whether {@code model} is a usable model of the task; if not, says why and how to make one. Opening it here
+     * keeps a wrong model a usage mistake (exit 2, one message) rather than a failure of the running demo.
+     */
+    private boolean fitsTask(Path model) {
+        ModelTask actual;
+        try (AlbertModel opened = AlbertModel.builder().modelDirectory(model).build()) {
+            actual = opened.task();
+        } catch (InvalidModelException | IllegalArgumentException | IllegalStateException e) {
+            spec.commandLine().getErr().println("--model-dir " + model + ": " + e.getMessage());
+            return false;
+        }
+        if (actual == task) {
+            return true;
+        }
+        spec.commandLine().getErr().println(String.join(System.lineSeparator(),
+                "--task " + task.optionValue() + " needs " + needs(task) + ", but " + model + " is a "
+                        + actual.exportTask() + " model (--task " + actual.optionValue() + "). Make one and pass it:",
+                makeOne(task)));
+        return false;
+    }
+
+    private static String needs(ModelTask task) {
+        return "a " + task.exportTask() + " model (outputs " + String.join(" and ", new TreeSet<>(task.outputs()))
+                + (task == ModelTask.TOKEN_CLASSIFICATION ? " per token" : "") + ")";
+    }
+
+    private static String makeOne(ModelTask task) {
+        String dir = "/tmp/albert-" + task.optionValue();
+        return "  optimum-cli export onnx --model MODEL --task " + task.exportTask() + " " + dir
+                + System.lineSeparator() + "  ./albert demo --task " + task.optionValue() + " --model-dir " + dir
+                + System.lineSeparator() + "(see the README, 'Bringing a Hugging Face model').";
+    }
+
+    /** {@code classify}, {@code embed}, {@code qa}, {@code ner}: the tasks as every command spells them. */
     static final class TaskConverter implements CommandLine.ITypeConverter<ModelTask> {
         @Override
         public ModelTask convert(String value) {

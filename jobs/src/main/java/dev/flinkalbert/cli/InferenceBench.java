@@ -53,10 +53,12 @@ final class InferenceBench implements AutoCloseable {
         try {
             if (model.task() == ModelTask.QUESTION_ANSWERING) {
                 throw new IllegalArgumentException(modelDirectory + " is a question-answering model: benchmark a"
-                        + " classification or embedding model");
+                        + " classification, embedding or token-classification model");
             }
             this.task = task(model, settings, AlbertEncoder.DEFAULT_MAX_BATCH_SIZE);
-            this.outputs = model.task() == ModelTask.CLASSIFICATION ? Set.of("logits") : Set.of("last_hidden_state");
+            // the head's graph output (classification and token classification: logits); embeddings time the
+            // encoder alone (last_hidden_state), whether or not the model also exports pooler_output
+            this.outputs = model.task() == ModelTask.EMBEDDINGS ? Set.of("last_hidden_state") : model.task().outputs();
             this.texts = List.copyOf(texts);
             this.rows = new ArrayList<>(texts.size());
             for (String text : texts) {

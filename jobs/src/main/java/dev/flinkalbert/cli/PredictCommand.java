@@ -13,6 +13,8 @@ import dev.flinkalbert.inference.ClassificationPrediction;
 import dev.flinkalbert.inference.ClassificationSpec;
 import dev.flinkalbert.inference.Embedding;
 import dev.flinkalbert.inference.EmbeddingSpec;
+import dev.flinkalbert.inference.Entity;
+import dev.flinkalbert.inference.EntityAggregation;
 import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.LabelScore;
 import dev.flinkalbert.inference.Outcome;
@@ -21,6 +23,8 @@ import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
 import dev.flinkalbert.inference.TaskSpec;
 import dev.flinkalbert.inference.TextInput;
+import dev.flinkalbert.inference.TokenClassification;
+import dev.flinkalbert.inference.TokenClassificationSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -39,8 +43,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ./albert predict}: offline prediction from JSON lines on stdin to JSON lines on stdout, one output line per
  * input line, in order. The model directory says the task: classification ({@code label}, {@code score},
- * {@code scores} label → probability, {@code logits}), embeddings ({@code embedding}) or question answering
- * ({@code answer}, {@code score}, {@code start}, {@code end}; UTF-16 offsets into the context). Input fields:
+ * {@code scores} label → probability, {@code logits}), embeddings ({@code embedding}), question answering
+ * ({@code answer}, {@code score}, {@code start}, {@code end}; UTF-16 offsets into the context) or token
+ * classification ({@code entities}, with the token-classification pipeline's fields: {@code entity}, {@code score},
+ * {@code index}, {@code word}, {@code start}, {@code end} for {@code --aggregation none}, else {@code entity_group},
+ * {@code score}, {@code word}, {@code start}, {@code end}; UTF-16 offsets into the text). Input fields:
  * {@code text} and optional {@code text_pair}, or {@code question} and {@code context}; an {@code id} is copied to
  * the output. A line that cannot be read or predicted gives {@code {"error": …}} and the next line goes on. Lines
  * are predicted in batches of {@code --batch-size}.
@@ -53,7 +60,8 @@ import picocli.CommandLine.Spec;
             "Predict JSON lines from stdin to stdout with a model directory (no Flink, no Kafka).",
             "In:  {\"text\": …, \"text_pair\": …} or {\"question\": …, \"context\": …}, optional \"id\".",
             "Out: classification {label, score, scores, logits}; embeddings {embedding};"
-                    + " QA {answer, score, start, end}; a bad line {error}.",
+                    + " QA {answer, score, start, end}; token classification {entities: [{entity_group | entity,"
+                    + " score, word, start, end}]}; a bad line {error}.",
         })
 public final class PredictCommand implements Callable<Integer> {
 
@@ -75,8 +83,19 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--top-k", paramLabel = "K", description = "Classification: labels listed in scores (default: all)")
     Integer topK;
 
+    @Option(names = "--aggregation", paramLabel = "STRATEGY",
+            description = "Token classification: none (default), simple, first, average or max, as the pipeline's"
+                    + " aggregation_strategy")
+    String aggregation;
+
+    @Option(names = "--stride", paramLabel = "TOKENS",
+            description = "Token classification: pieces shared by the windows of a text longer than --max-length"
+                    + " (default: " + TokenClassificationSpec.DEFAULT_STRIDE + ")")
+    Integer stride;
+
     @Option(names = "--max-length", paramLabel = "TOKENS",
-            description = "Longest tokenized input (default: the model's; QA: its window, 384)")
+            description = "Longest tokenized input (default: the model's; QA: its window, 384; token classification:"
+                    + " its window)")
     Integer maxLength;
 
     @Option(names = "--batch-size", defaultValue = "" + AlbertEncoder.DEFAULT_MAX_BATCH_SIZE, paramLabel = "N",
@@ -131,6 +150,16 @@ public final class PredictCommand implements Callable<Integer> {
             head = topK == null ? classification : classification.withTopK(topK);
         } else if (topK != null) {
             misplaced.add("--top-k applies to classification models");
+        }
+        if (head instanceof TokenClassificationSpec tagging) {
+            try {
+                head = tagging.withAggregation(aggregation == null ? tagging.aggregation()
+                        : EntityAggregation.of(aggregation)).withStride(stride == null ? tagging.stride() : stride);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--aggregation: " + e.getMessage(), e);
+            }
+        } else if (aggregation != null || stride != null) {
+            misplaced.add("--aggregation and --stride apply to token-classification models");
         }
         if (!misplaced.isEmpty()) {
             throw new ParameterException(spec.commandLine(), modelDirectory + " is a " + model.task() + " model: "
@@ -205,6 +234,17 @@ public final class PredictCommand implements Callable<Integer> {
             var vector = output.putArray("embedding");
             for (float v : embedding.vector()) {
                 vector.add(v);
+            }
+        } else if (value instanceof TokenClassification tagged) {
+            var entities = output.putArray("entities");
+            for (Entity e : tagged.entities()) {
+                // the pipeline's fields, in its order
+                ObjectNode entity = entities.addObject().put(e.grouped() ? "entity_group" : "entity", e.label())
+                        .put("score", e.score());
+                if (!e.grouped()) {
+                    entity.put("index", e.index());
+                }
+                entity.put("word", e.word()).put("start", e.start()).put("end", e.end());
             }
         } else if (value instanceof AnswerPrediction prediction) {
             Answer best = prediction.best();

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.EmbeddingResult;
+import dev.flinkalbert.avro.EntityResult;
+import dev.flinkalbert.avro.NamedEntity;
 import dev.flinkalbert.avro.QaAnswer;
 import dev.flinkalbert.flink.AlbertAnswerer;
 import dev.flinkalbert.flink.AlbertTransform;
@@ -410,7 +412,7 @@ public final class Demo implements AutoCloseable {
         return eventTime instanceof java.time.Instant instant ? instant.toEpochMilli() : kafkaTimestamp;
     }
 
-    /** A line per result: the three heads' results in their own words, any other as Avro prints it. */
+    /** A line per result: the heads' results in their own words, any other as Avro prints it. */
     private String describe(SpecificRecord result, long latencyMillis) {
         String line;
         if (result instanceof ClassificationResult r) {
@@ -422,6 +424,14 @@ public final class Demo implements AutoCloseable {
         } else if (result instanceof QaAnswer r) {
             line = String.format(Locale.ROOT, "%-10s %-28s → %s (%.3f)  %s", r.getId(), r.getQuestion(),
                     r.getHasAnswer() ? "\"" + r.getAnswer() + "\"" : "(no answer)", r.getScore(), text(r.getId()));
+        } else if (result instanceof EntityResult r) {
+            StringBuilder entities = new StringBuilder();
+            for (NamedEntity e : r.getEntities()) {
+                entities.append(entities.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%s \"%s\" (%.3f)",
+                        e.getEntityGroup() != null ? e.getEntityGroup() : e.getEntity(), e.getWord(), e.getScore()));
+            }
+            line = String.format(Locale.ROOT, "%-10s %s  %s", r.getId(),
+                    entities.length() == 0 ? "(no entities)" : entities, text(r.getId()));
         } else {
             line = result.toString();
         }

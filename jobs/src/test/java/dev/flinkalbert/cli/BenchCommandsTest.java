@@ -48,6 +48,22 @@ class BenchCommandsTest {
         assertTrue(lines.get(lines.size() - 2).startsWith("operator/naive: "), out);
     }
 
+    /** A token-classification model (per-token logits) is benchmarked like the others. */
+    @Test
+    void benchInferenceAcceptsATokenClassificationModel(@TempDir Path dir) throws Exception {
+        Path model = Fixtures.require("hf-albert-tiny/tokcls");
+        Path json = dir.resolve("inference.json");
+        run("bench", "inference", "--model-dir", model.toString(), "--records", "32", "--batch-sizes", "8",
+                "--repeats", "1", "--json-out", json.toString());
+        JsonNode figures = JSON.readTree(json.toFile());
+        assertEquals("TOKEN_CLASSIFICATION", figures.get("task").asText());
+        assertEquals(32, figures.get("records").asInt());
+        for (JsonNode size : figures.get("batch_sizes")) {
+            assertTrue(size.get("raw_records_per_s").asDouble() > 0, size.toString());
+            assertTrue(size.get("operator_records_per_s").asDouble() > 0, size.toString());
+        }
+    }
+
     @Test
     void benchPipelineReportsLatencyAndEndsWithItsRatio(@TempDir Path dir) throws Exception {
         Path model = Fixtures.require("hf-albert-tiny/seqcls");

@@ -109,6 +109,84 @@ class PredictCommandTest {
         }
     }
 
+    /**
+     * Token classification against transformers' {@code pipeline("token-classification")} on the tiny NER model: all
+     * 150 texts, every aggregation strategy, the pipeline's own fields (label, word, start and end exactly; score
+     * within 1e-4). The fixture's offsets count code points, the command's UTF-16 chars; records marked
+     * {@code near_tie} may differ and are printed.
+     */
+    @Test
+    void tagsEntitiesAsThePipelineWithEveryAggregation() throws IOException {
+        Path model = Fixtures.require("hf-albert-tiny/tokcls");
+        List<JsonNode> expected = Fixtures.jsonLines(model.resolve("pipeline-expected.jsonl"));
+        List<String> lines = expected.stream().map(r -> JSON.createObjectNode().put("id", r.get("index").asInt())
+                .put("text", r.get("text").asText()).toString()).toList();
+        List<String> nearTies = new ArrayList<>();
+        int entities = 0;
+        for (String strategy : List.of("none", "simple", "first", "average", "max")) {
+            List<JsonNode> out = predict(lines, "--model-dir", model.toString(), "--aggregation", strategy,
+                    "--batch-size", "16");
+            assertEquals(expected.size(), out.size());
+            for (int i = 0; i < expected.size(); i++) {
+                JsonNode record = expected.get(i);
+                String text = record.get("text").asText();
+                JsonNode got = out.get(i);
+                assertEquals(record.get("index").asInt(), got.get("id").asInt());
+                List<String> problems = new ArrayList<>();
+                JsonNode want = record.get(strategy);
+                if (want.size() != got.get("entities").size()) {
+                    problems.add(want.size() + " entities expected: " + got);
+                }
+                for (int k = 0; k < Math.min(want.size(), got.get("entities").size()); k++) {
+                    JsonNode w = want.get(k);
+                    JsonNode g = got.get("entities").get(k);
+                    List<String> fields = new ArrayList<>();
+                    g.fieldNames().forEachRemaining(fields::add);
+                    List<String> pipelineFields = new ArrayList<>();
+                    w.fieldNames().forEachRemaining(pipelineFields::add);
+                    boolean same = fields.equals(pipelineFields)
+                            && w.path("entity_group").equals(g.path("entity_group"))
+                            && w.path("entity").equals(g.path("entity")) && w.path("index").equals(g.path("index"))
+                            && w.get("word").equals(g.get("word"))
+                            && text.offsetByCodePoints(0, w.get("start").asInt()) == g.get("start").asInt()
+                            && text.offsetByCodePoints(0, w.get("end").asInt()) == g.get("end").asInt()
+                            && Math.abs(w.get("score").asDouble() - g.get("score").asDouble()) <= 1e-4;
+                    if (!same) {
+                        problems.add("entity " + k + " expected " + w + ", got " + g);
+                    }
+                }
+                entities += want.size();
+                if (!problems.isEmpty() && record.get("near_tie").asBoolean()) {
+                    nearTies.add(strategy + " of dev " + record.get("index") + ": " + problems.get(0));
+                } else {
+                    assertEquals(List.of(), problems, strategy + " of dev " + record.get("index"));
+                }
+            }
+        }
+        assertEquals(1254 + 1187 + 487 + 405 + 420, entities);
+        System.out.println("near-tie records that differ (allowed): " + nearTies);
+    }
+
+    @Test
+    void refusesAnUnknownAggregationAndAggregationForAnotherTask() {
+        Path tokcls = Fixtures.require("hf-albert-tiny/tokcls");
+        StringWriter err = new StringWriter();
+        CommandLine cli = AlbertCli.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        assertEquals(2, cli.execute("predict", "--model-dir", tokcls.toString(), "--aggregation", "mean"));
+        assertTrue(err.toString().contains("unknown aggregation \"mean\": use one of none, simple, first, average,"
+                + " max"), err.toString());
+        assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
+
+        Path seqcls = Fixtures.require("hf-albert-tiny/seqcls");
+        StringWriter err2 = new StringWriter();
+        CommandLine cli2 = AlbertCli.commandLine();
+        cli2.setErr(new PrintWriter(err2, true));
+        assertEquals(2, cli2.execute("predict", "--model-dir", seqcls.toString(), "--aggregation", "simple"));
+        assertTrue(err2.toString().contains("is a CLASSIFICATION model: --aggregation and --stride apply to"
+                + " token-classification models"), err2.toString());
+    }
+
     @Test
     void refusesAnOptionOfAnotherTask() {
         Path model = Fixtures.require("hf-albert-tiny/seqcls");

@@ -80,6 +80,71 @@ class DemoEndToEndTest {
         assertTrue(output.stream().anyMatch(l -> l.startsWith("flink:     web UI http://127.0.0.1:")), transcript);
     }
 
+    /**
+     * {@code --task embed} out of the box: the committed encoder of the demo model ({@code model/demo-encoder}), a
+     * vector per event as wide as its config's hidden_size, every event once.
+     */
+    @Test
+    void embedRunsOutOfTheBoxWithTheCommittedEncoder() throws Exception {
+        Path encoder = Fixtures.repositoryRoot().resolve("model/demo-encoder").toRealPath();
+        int hiddenSize = new ObjectMapper().readTree(encoder.resolve("config.json").toFile()).get("hidden_size").asInt();
+        Pattern vector = Pattern.compile("^(demo-\\d+)\\s+(\\d+)-dim MEAN \\[-?\\d\\.\\d{4}, .*\\[\\d+ ms]$");
+        int events = 40;
+
+        Process demo = launch("demo", "--task", "embed", "--events", Integer.toString(events), "--rate", "50",
+                "--report-every-s", "2");
+        CompletableFuture<List<String>> lines = readLines(demo, null);
+        boolean exited = demo.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (!exited) {
+            demo.destroyForcibly();
+        }
+        List<String> output = lines.get(10, TimeUnit.SECONDS);
+        String transcript = String.join("\n", output);
+        assertTrue(exited, "the demo did not finish within " + TIMEOUT_SECONDS + " s:\n" + transcript);
+        assertEquals(0, demo.exitValue(), transcript);
+        Set<String> ids = new HashSet<>();
+        for (String line : output) {
+            Matcher m = vector.matcher(line);
+            if (m.matches()) {
+                assertTrue(ids.add(m.group(1)), "result " + m.group(1) + " printed twice:\n" + transcript);
+                assertEquals(hiddenSize, Integer.parseInt(m.group(2)), line);
+            }
+        }
+        assertEquals(events, ids.size(), transcript);
+        assertTrue(output.stream().anyMatch(l -> l.startsWith("model:     " + encoder)
+                && l.contains("EMBEDDINGS")), transcript);
+        assertTrue(output.stream().anyMatch(l -> l.startsWith("summary: " + events + " results")
+                && l.contains(" 0 dead letters, 0 duplicates")), transcript);
+    }
+
+    /** {@code qa} and {@code ner} have no committed model: one short message naming the model and how to make it. */
+    @Test
+    void tasksWithoutACommittedModelSayWhichModelTheyNeed() throws Exception {
+        for (String[] task : new String[][] {{"qa", "question-answering"}, {"ner", "token-classification"}}) {
+            Process demo = launch("demo", "--task", task[0], "--events", "1");
+            CompletableFuture<List<String>> lines = readLines(demo, null);
+            assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not stop");
+            String transcript = String.join("\n", lines.get(10, TimeUnit.SECONDS));
+            assertEquals(2, demo.exitValue(), transcript);
+            assertTrue(transcript.startsWith("--task " + task[0] + " needs a " + task[1] + " model"), transcript);
+            assertTrue(transcript.contains("optimum-cli export onnx --model MODEL --task " + task[1] + " /tmp/albert-"
+                    + task[0]), transcript);
+            assertTrue(!transcript.contains("\tat ") && !transcript.contains("Exception"), "no stack trace:\n"
+                    + transcript);
+        }
+        // A model of another task: the same kind of message, not a stack trace from the running demo.
+        Process demo = launch("demo", "--task", "embed", "--model-dir",
+                Fixtures.require("hf-albert-tiny/tokcls").toString(), "--events", "1");
+        CompletableFuture<List<String>> lines = readLines(demo, null);
+        assertTrue(demo.waitFor(60, TimeUnit.SECONDS), "the demo did not stop");
+        String transcript = String.join("\n", lines.get(10, TimeUnit.SECONDS));
+        assertEquals(2, demo.exitValue(), transcript);
+        assertTrue(transcript.startsWith("--task embed needs a feature-extraction model (outputs last_hidden_state"
+                + " and pooler_output), but ") && transcript.contains("is a token-classification model (--task ner)"),
+                transcript);
+        assertTrue(!transcript.contains("\tat "), "no stack trace:\n" + transcript);
+    }
+
     @Test
     void missingModelDirectorySaysWhatToDo() throws Exception {
         Path absent = Files.createTempDirectory("no-model").resolve("absent");

@@ -13,6 +13,7 @@ import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
 import dev.flinkalbert.inference.TaskSpec;
 import dev.flinkalbert.inference.TextInput;
+import dev.flinkalbert.inference.TokenClassificationSpec;
 
 import java.nio.file.Path;
 import org.apache.flink.annotation.PublicEvolving;
@@ -259,10 +260,11 @@ public final class AlbertTask<OUT> implements BatchProcessorFactory<TextInput, O
                     ModelTask.EMBEDDINGS);
         }
 
-        /** Question answering: {@link AnswerSpec#stride()}. */
+        /** Question answering: {@link AnswerSpec#stride()}; token classification: {@link TokenClassificationSpec#stride()}. */
         public Builder<OUT> stride(int tokens) {
-            return with("stride", spec instanceof AnswerSpec a ? a.withStride(tokens) : null,
-                    ModelTask.QUESTION_ANSWERING);
+            return with("stride", spec instanceof AnswerSpec a ? a.withStride(tokens)
+                    : spec instanceof TokenClassificationSpec t ? t.withStride(tokens) : null,
+                    ModelTask.QUESTION_ANSWERING, ModelTask.TOKEN_CLASSIFICATION);
         }
 
         /** Question answering: {@link AnswerSpec#maxAnswerLength()}. */

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What {@link AlbertClassifier}, {@link AlbertEmbedder} and {@link AlbertAnswerer} share: an {@link AlbertTask} run
+ * What {@link AlbertClassifier}, {@link AlbertEmbedder}, {@link AlbertAnswerer} and {@link AlbertTokenClassifier} share: an {@link AlbertTask} run
  * by the {@link MicroBatching} operator with the batching, session and model-identity settings of their builders.
  * Each subclass is one head's DataStream layer: its {@link TaskSpec} options and its Avro result mapping
  * ({@link #apply(DataStream)}, {@link #resultClass()}); everything else is here, so that jobs, the demo and the
@@ -68,6 +68,7 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
             case CLASSIFICATION -> AlbertClassifier.builder();
             case EMBEDDINGS -> AlbertEmbedder.builder();
             case QUESTION_ANSWERING -> AlbertAnswerer.builder();
+            case TOKEN_CLASSIFICATION -> AlbertTokenClassifier.builder();
         };
     }
 

@@ -77,7 +77,7 @@ public final class AlbertModel implements AutoCloseable {
         return contract.task();
     }
 
-    /** Class names by index (classification models; empty otherwise). */
+    /** Class names by index (sequence and token classification models; empty otherwise). */
     public List<String> labels() {
         return contract.labels();
     }
@@ -125,6 +125,11 @@ public final class AlbertModel implements AutoCloseable {
     /** An answerer for a {@link ModelTask#QUESTION_ANSWERING} model. */
     public Answerer.Builder answerer() {
         return new Answerer.Builder(this);
+    }
+
+    /** A token classifier (named entities) for a {@link ModelTask#TOKEN_CLASSIFICATION} model. */
+    public TokenClassifier.Builder tokenClassifier() {
+        return new TokenClassifier.Builder(this);
     }
 
     /** A predictor of any head: {@code spec} checks itself and the limits against this model. */

@@ -20,7 +20,8 @@ import java.util.Set;
  * @param task what the model computes
  * @param feedsTokenTypes whether the graph declares {@code token_type_ids} (some exports drop it)
  * @param outputs the graph's outputs by name, with their layout
- * @param labels class names by index (classification only; {@code LABEL_i} when config.json has no id2label)
+ * @param labels class names by index (sequence and token classification; {@code LABEL_i} when config.json has no
+ *     id2label)
  * @param multiLabel sigmoid instead of softmax scores
  * @param maxLength {@code max_position_embeddings}
  */
@@ -37,6 +38,8 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
     static final String END_LOGITS = "end_logits";
 
     private static final Set<String> INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+    /** Per-token logits this wide without id2label are a vocabulary (masked LM), not token labels. */
+    private static final int MASKED_LM_MIN_WIDTH = 1000;
     private static final String MODEL = AlbertModel.MODEL_FILE;
 
     /**
@@ -82,15 +85,19 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
         Map<String, NodeInfo> outputs = session.getOutputInfo();
         Map<String, OutputSpec> specs = new LinkedHashMap<>();
         ModelTask task = task(outputs.keySet(), problems);
+        if (task == ModelTask.CLASSIFICATION && rank(outputs.get(LOGITS)) == 3) {
+            task = ModelTask.TOKEN_CLASSIFICATION; // logits per token: [batch, sequence, num_labels]
+        }
         List<String> labels = List.of();
         if (task != null) {
             for (Map.Entry<String, NodeInfo> output : outputs.entrySet()) {
-                OutputSpec spec = spec(output.getKey(), output.getValue(), config, problems);
+                OutputSpec spec = spec(output.getKey(), output.getValue(), config, task, problems);
                 if (spec != null) {
                     specs.put(spec.name(), spec);
                 }
             }
-            if (task == ModelTask.CLASSIFICATION && specs.containsKey(LOGITS)) {
+            boolean labelled = task == ModelTask.CLASSIFICATION || task == ModelTask.TOKEN_CLASSIFICATION;
+            if (labelled && specs.containsKey(LOGITS)) {
                 labels = labels(specs.get(LOGITS), outputs.get(LOGITS), config, problems);
             }
         }
@@ -113,8 +120,9 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
         int tasks = (embeddings ? 1 : 0) + (classification ? 1 : 0) + (qa ? 1 : 0);
         if (tasks != 1) {
             problems.add(MODEL + " outputs " + names + " do not name one task: expected last_hidden_state"
-                    + " [+ pooler_output] (embeddings), logits [batch, num_labels] (classification) or start_logits"
-                    + " + end_logits (question answering), with optimum's output names");
+                    + " [+ pooler_output] (embeddings), logits [batch, num_labels] (classification), logits [batch,"
+                    + " sequence, num_labels] (token classification) or start_logits + end_logits (question"
+                    + " answering), with optimum's output names");
             return null;
         }
         Set<String> allowed = embeddings ? Set.of(LAST_HIDDEN_STATE, POOLER_OUTPUT)
@@ -129,10 +137,16 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
                 : ModelTask.QUESTION_ANSWERING;
     }
 
-    private static OutputSpec spec(String name, NodeInfo node, ModelConfig config, List<String> problems) {
+    private static int rank(NodeInfo node) {
+        return node.getInfo() instanceof TensorInfo t ? t.getShape().length : -1;
+    }
+
+    private static OutputSpec spec(String name, NodeInfo node, ModelConfig config, ModelTask task,
+            List<String> problems) {
         int rank = switch (name) {
             case LAST_HIDDEN_STATE -> 3;
-            case POOLER_OUTPUT, LOGITS, START_LOGITS, END_LOGITS -> 2;
+            case LOGITS -> task == ModelTask.TOKEN_CLASSIFICATION ? 3 : 2;
+            case POOLER_OUTPUT, START_LOGITS, END_LOGITS -> 2;
             default -> 0;
         };
         if (rank == 0) {
@@ -142,7 +156,8 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
         if (info == null || info.type != OnnxJavaType.FLOAT || info.getShape().length != rank) {
             String expected = switch (name) {
                 case LAST_HIDDEN_STATE -> "[batch_size, sequence_length, hidden_size]";
-                case LOGITS -> "[batch_size, num_labels] (a [batch, sequence, vocab] masked-LM head is not supported)";
+                case LOGITS -> "[batch_size, num_labels] (sequence classification) or [batch_size, sequence_length,"
+                        + " num_labels] (token classification)";
                 case POOLER_OUTPUT -> "[batch_size, hidden_size]";
                 default -> "[batch_size, sequence_length]";
             };
@@ -159,7 +174,8 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
                 }
                 yield new OutputSpec(name, name.equals(LAST_HIDDEN_STATE), config.hiddenSize());
             }
-            case LOGITS -> new OutputSpec(name, false, (int) last); // width checked in labels()
+            // width checked in labels()
+            case LOGITS -> new OutputSpec(name, task == ModelTask.TOKEN_CLASSIFICATION, (int) last);
             default -> new OutputSpec(name, true, 1);
         };
     }
@@ -171,7 +187,15 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
         if (width > 0 && !labels.isEmpty() && labels.size() != width) {
             problems.add(ModelConfig.FILE_NAME + " id2label has " + labels.size() + " labels " + labels + " but "
                     + MODEL + " output \"logits\" has " + width + " columns: use the config.json exported with"
-                    + " this model, or fix id2label to name all " + width + " classes");
+                    + " this model, or fix id2label to name all " + width + " classes"
+                    + (logits.perToken() && width >= MASKED_LM_MIN_WIDTH
+                            ? " (a [batch, sequence, vocab] masked-LM head is not supported)" : ""));
+            return List.of();
+        }
+        if (logits.perToken() && labels.isEmpty() && width >= MASKED_LM_MIN_WIDTH) {
+            problems.add(MODEL + " output \"logits\" is [batch, sequence, " + width + "] and " + ModelConfig.FILE_NAME
+                    + " has no id2label: that is a masked-LM head (a score per vocabulary piece), which is not"
+                    + " supported; export a token-classification model with its config (id2label)");
             return List.of();
         }
         if (width <= 0) {
@@ -202,11 +226,11 @@ record ModelContract(ModelTask task, boolean feedsTokenTypes, Map<String, Output
 
     /** The contract with the logits width resolved from config.json where the graph leaves it symbolic. */
     ModelContract {
-        if (task == ModelTask.CLASSIFICATION) {
+        if (task == ModelTask.CLASSIFICATION || task == ModelTask.TOKEN_CLASSIFICATION) {
             OutputSpec logits = outputs.get(LOGITS);
             if (logits.width() <= 0) {
                 outputs = new LinkedHashMap<>(outputs);
-                outputs.put(LOGITS, new OutputSpec(LOGITS, false, labels.size()));
+                outputs.put(LOGITS, new OutputSpec(LOGITS, logits.perToken(), labels.size()));
             }
         }
         outputs = Map.copyOf(outputs);

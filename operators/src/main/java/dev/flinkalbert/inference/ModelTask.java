@@ -15,21 +15,28 @@ import org.apache.flink.annotation.PublicEvolving;
 @PublicEvolving
 public enum ModelTask {
     /** {@code last_hidden_state [batch, sequence, hidden]}, optionally {@code pooler_output [batch, hidden]}. */
-    EMBEDDINGS("embed", false, () -> EmbeddingSpec.DEFAULTS,
+    EMBEDDINGS("embed", "feature-extraction", false, () -> EmbeddingSpec.DEFAULTS,
             ModelContract.LAST_HIDDEN_STATE, ModelContract.POOLER_OUTPUT),
     /** {@code logits [batch, num_labels]}. */
-    CLASSIFICATION("classify", false, () -> ClassificationSpec.DEFAULTS, ModelContract.LOGITS),
+    CLASSIFICATION("classify", "text-classification", false, () -> ClassificationSpec.DEFAULTS,
+            ModelContract.LOGITS),
     /** {@code start_logits} and {@code end_logits}, both {@code [batch, sequence]}. */
-    QUESTION_ANSWERING("qa", true, () -> AnswerSpec.DEFAULTS,
-            ModelContract.START_LOGITS, ModelContract.END_LOGITS);
+    QUESTION_ANSWERING("qa", "question-answering", true, () -> AnswerSpec.DEFAULTS,
+            ModelContract.START_LOGITS, ModelContract.END_LOGITS),
+    /** {@code logits [batch, sequence, num_labels]}: a label per token (named entities). */
+    TOKEN_CLASSIFICATION("ner", "token-classification", false, () -> TokenClassificationSpec.DEFAULTS,
+            ModelContract.LOGITS);
 
     private final String optionValue;
+    private final String exportTask;
     private final boolean questionInput;
     private final Supplier<TaskSpec<?>> defaults;
     private final Set<String> outputs;
 
-    ModelTask(String optionValue, boolean questionInput, Supplier<TaskSpec<?>> defaults, String... outputs) {
+    ModelTask(String optionValue, String exportTask, boolean questionInput, Supplier<TaskSpec<?>> defaults,
+            String... outputs) {
         this.optionValue = optionValue;
+        this.exportTask = exportTask;
         this.questionInput = questionInput;
         this.defaults = defaults;
         this.outputs = Set.of(outputs);
@@ -37,10 +44,19 @@ public enum ModelTask {
 
     /**
      * The task's name as the CLI (the job's sub-command, {@code --task}), SQL ({@code 'task'}) and the demo spell
-     * it: {@code classify}, {@code embed}, {@code qa}.
+     * it: {@code classify}, {@code embed}, {@code qa}, {@code ner}.
      */
     public String optionValue() {
         return optionValue;
+    }
+
+    /**
+     * The task as Hugging Face's exporters and pipelines name it ({@code optimum-cli export onnx --task …}):
+     * {@code text-classification}, {@code feature-extraction}, {@code question-answering},
+     * {@code token-classification}; used in messages that say how to make a model of this task.
+     */
+    public String exportTask() {
+        return exportTask;
     }
 
     /** The task named {@code value} as {@link #optionValue()} spells it (any case). */

@@ -7,7 +7,7 @@ import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * What one head computes, with its own options: one record per task ({@link ClassificationSpec},
- * {@link EmbeddingSpec}, {@link AnswerSpec}), each owning its options and their defaults, their validation, and how
+ * {@link EmbeddingSpec}, {@link AnswerSpec}, {@link TokenClassificationSpec}), each owning its options and their defaults, their validation, and how
  * it builds its predictor from an opened model. Serializable, so that it travels with a job graph; every layer (the
  * engine's builders, the DataStream operators, the SQL provider, {@code predict}, the jobs and the demo) passes a
  * spec along instead of switching on the task.
@@ -26,7 +26,8 @@ import org.apache.flink.annotation.PublicEvolving;
  * @param <P> the predictor's result of one input
  */
 @PublicEvolving
-public sealed interface TaskSpec<P> extends Serializable permits ClassificationSpec, EmbeddingSpec, AnswerSpec {
+public sealed interface TaskSpec<P> extends Serializable permits ClassificationSpec, EmbeddingSpec, AnswerSpec,
+        TokenClassificationSpec {
 
     /** The head this spec runs. */
     ModelTask task();

@@ -1,6 +1,7 @@
 /**
  * ALBERT inference on ONNX Runtime, without Flink: model directories checked against the ALBERT ONNX contract,
- * one shared session per model per job class loader, batches of texts turned into labels, embeddings or extractive answers.
+ * one shared session per model per job class loader, batches of texts turned into labels, embeddings, extractive
+ * answers or named entities.
  *
  * <h2>Use</h2>
  * <pre>{@code
@@ -15,11 +16,12 @@
  * }
  * }</pre>
  * {@link dev.flinkalbert.inference.AlbertModel#embedder()} ({@link dev.flinkalbert.inference.Pooling}, L2
- * normalisation) and {@link dev.flinkalbert.inference.AlbertModel#answerer()} (Hugging Face's question-answering
- * pipeline, windows over long contexts) work the same way. Each head's options are one
- * {@link dev.flinkalbert.inference.TaskSpec} record, named by its {@link dev.flinkalbert.inference.ModelTask};
- * {@code model.predictor(spec, limits)} runs any head, which is how the Flink operators, SQL and {@code predict}
- * build theirs.
+ * normalisation), {@link dev.flinkalbert.inference.AlbertModel#answerer()} (Hugging Face's question-answering
+ * pipeline, windows over long contexts) and {@link dev.flinkalbert.inference.AlbertModel#tokenClassifier()} (its
+ * token-classification pipeline: {@link dev.flinkalbert.inference.EntityAggregation}, windows over long texts) work
+ * the same way. Each head's options are one {@link dev.flinkalbert.inference.TaskSpec} record, named by its
+ * {@link dev.flinkalbert.inference.ModelTask}; {@code model.predictor(spec, limits)} runs any head, which is how the
+ * Flink operators, SQL and {@code predict} build theirs.
  *
  * <h2>Layers</h2>
  * <ul>

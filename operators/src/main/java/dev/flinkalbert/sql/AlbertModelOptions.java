@@ -6,7 +6,9 @@ import dev.flinkalbert.inference.AnswerSpec;
 import dev.flinkalbert.inference.EmbeddingSpec;
 import dev.flinkalbert.inference.Pooling;
 import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TokenClassificationSpec;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -32,9 +34,9 @@ public final class AlbertModelOptions {
     public static final ConfigOption<String> TASK = ConfigOptions.key("task")
             .stringType()
             .noDefaultValue()
-            .withDescription("classify, embed or qa. Default: the model's own task, recognised from the ONNX graph's"
-                    + " outputs (logits, last_hidden_state/pooler_output, start_logits/end_logits); when set it must"
-                    + " agree with them.");
+            .withDescription("classify, embed, qa or ner. Default: the model's own task, recognised from the ONNX"
+                    + " graph's outputs (logits [batch, labels], last_hidden_state/pooler_output,"
+                    + " start_logits/end_logits, logits [batch, sequence, labels]); when set it must agree with them.");
 
     public static final ConfigOption<String> DEVICE = ConfigOptions.key("device")
             .stringType()
@@ -89,13 +91,33 @@ public final class AlbertModelOptions {
             .noDefaultValue()
             .withDescription("Longest tokenized input, [CLS]/[SEP] included; longer inputs are truncated (classify,"
                     + " embed; default: the model's max_position_embeddings) or cut into windows (qa; default "
-                    + AnswerSpec.DEFAULT_MAX_LENGTH + ").");
+                    + AnswerSpec.DEFAULT_MAX_LENGTH + "; ner: default the model's max_position_embeddings).");
 
-    public static final ConfigOption<Integer> QA_STRIDE = ConfigOptions.key("stride")
+    public static final ConfigOption<Integer> STRIDE = ConfigOptions.key("stride")
             .intType()
-            .defaultValue(AnswerSpec.DEFAULT_STRIDE)
+            .noDefaultValue()
             .withDeprecatedKeys("qa.stride")
-            .withDescription("qa: context tokens shared by consecutive windows.");
+            .withDescription("qa: context tokens shared by consecutive windows (default " + AnswerSpec.DEFAULT_STRIDE
+                    + "). ner: pieces shared by the windows of a text longer than max-length (default "
+                    + TokenClassificationSpec.DEFAULT_STRIDE + ").");
+
+    /** @deprecated the option is shared by qa and ner: {@link #STRIDE}. */
+    @Deprecated
+    public static final ConfigOption<Integer> QA_STRIDE = STRIDE;
+
+    public static final ConfigOption<String> AGGREGATION = ConfigOptions.key("aggregation")
+            .stringType()
+            .defaultValue(TokenClassificationSpec.DEFAULT_AGGREGATION.pipelineName())
+            .withDescription("ner: how tokens become entities, as the token-classification pipeline's"
+                    + " aggregation_strategy: none (one entity per token, with its label in 'entity'), simple, first,"
+                    + " average or max (entities grouped, their type in 'entity_group').");
+
+    public static final ConfigOption<List<String>> IGNORE_LABELS = ConfigOptions.key("ignore-labels")
+            .stringType()
+            .asList()
+            .defaultValues(TokenClassificationSpec.DEFAULT_IGNORE_LABELS.toArray(new String[0]))
+            .withDescription("ner: labels never reported, separated by ';': token labels (B-MISC) or entity groups"
+                    + " (MISC); '' reports every label. Default O, as the pipeline's ignore_labels.");
 
     public static final ConfigOption<Integer> QA_MAX_ANSWER_LENGTH = ConfigOptions.key("max-answer-length")
             .intType()

@@ -6,7 +6,7 @@ import static dev.flinkalbert.sql.AlbertModelOptions.DEVICE;
 import static dev.flinkalbert.sql.AlbertModelOptions.MAX_LENGTH;
 import static dev.flinkalbert.sql.AlbertModelOptions.MODEL_DIRECTORY;
 import static dev.flinkalbert.sql.AlbertModelOptions.QA_MAX_ANSWER_LENGTH;
-import static dev.flinkalbert.sql.AlbertModelOptions.QA_STRIDE;
+import static dev.flinkalbert.sql.AlbertModelOptions.STRIDE;
 import static dev.flinkalbert.sql.AlbertModelOptions.TASK;
 import static dev.flinkalbert.sql.AlbertModelOptions.THREADS;
 import static dev.flinkalbert.sql.AlbertModelOptions.TOKEN_BUDGET;
@@ -94,7 +94,7 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
         atLeast(options, BATCH_SIZE, 1);
         atLeast(options, TOKEN_BUDGET, 1);
         atLeast(options, QA_MAX_ANSWER_LENGTH, 1);
-        atLeast(options, QA_STRIDE, 0);
+        options.getOptional(STRIDE).ifPresent(stride -> atLeast(options, STRIDE, 0));
         options.getOptional(TOP_K).ifPresent(k -> atLeast(options, TOP_K, 1));
         if (options.get(BATCH_LINGER).toMillis() < 1) {
             throw new ValidationException("Option '" + BATCH_LINGER.key() + "' of model " + model

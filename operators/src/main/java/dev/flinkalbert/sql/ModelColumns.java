@@ -19,6 +19,7 @@ import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.LogicalTypeFamily;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 import org.apache.flink.table.types.logical.MapType;
+import org.apache.flink.table.types.logical.RowType;
 import org.apache.flink.table.types.logical.VarCharType;
 
 /**
@@ -36,6 +37,9 @@ import org.apache.flink.table.types.logical.VarCharType;
  *   <tr><td>qa</td><td>{@code question STRING}, {@code context STRING}</td>
  *       <td>{@code answer STRING}, {@code score FLOAT|DOUBLE}, {@code answer_start INT}, {@code answer_end INT},
  *       {@code error STRING}</td></tr>
+ *   <tr><td>ner</td><td>{@code text STRING} (a non-null {@code text_pair} is an error)</td>
+ *       <td>{@code entities ARRAY<ROW<entity_group STRING, entity STRING, score FLOAT|DOUBLE, word STRING,
+ *       start INT, end INT, index INT>>} (any of the fields, any order), {@code error STRING}</td></tr>
  * </table>
  *
  * <p>Output columns must be nullable: a row whose input cannot be processed (a null text, a question too long for
@@ -50,6 +54,7 @@ final class ModelColumns {
     static final String ANSWER = "answer";
     static final String ANSWER_START = "answer_start";
     static final String ANSWER_END = "answer_end";
+    static final String ENTITIES = "entities";
     static final String ERROR = "error";
 
     static final ColumnType STRING = new ColumnType("STRING",
@@ -64,7 +69,45 @@ final class ModelColumns {
             t -> t.getTypeRoot() == LogicalTypeRoot.MAP && STRING.accepts(((MapType) t).getKeyType())
                     && isReal(((MapType) t).getValueType()));
 
+    /**
+     * The fields an {@code entities} row may declare (any of them, in any order), as the token-classification
+     * pipeline names them; those that are null for one kind of entity must be nullable.
+     */
+    static final Map<String, ColumnType> ENTITY_FIELDS = entityFields();
+    private static final Set<String> NULLABLE_ENTITY_FIELDS = Set.of("entity_group", "entity", "index");
+    static final ColumnType ENTITY_ROWS = new ColumnType("ARRAY<ROW<entity_group STRING, entity STRING, score FLOAT"
+            + " or DOUBLE, word STRING, `start` INT, `end` INT, `index` INT>> (any of the fields, in any order;"
+            + " entity_group, entity and index nullable)", ModelColumns::isEntityRows);
+
     private ModelColumns() {}
+
+    private static Map<String, ColumnType> entityFields() {
+        Map<String, ColumnType> fields = new LinkedHashMap<>();
+        fields.put("entity_group", STRING);
+        fields.put("entity", STRING);
+        fields.put("score", REAL);
+        fields.put("word", STRING);
+        fields.put("start", INT);
+        fields.put("end", INT);
+        fields.put("index", INT);
+        return fields;
+    }
+
+    private static boolean isEntityRows(LogicalType type) {
+        if (type.getTypeRoot() != LogicalTypeRoot.ARRAY
+                || !(((ArrayType) type).getElementType() instanceof RowType row)) {
+            return false;
+        }
+        for (RowType.RowField field : row.getFields()) {
+            String name = field.getName().toLowerCase(Locale.ROOT);
+            ColumnType expected = ENTITY_FIELDS.get(name);
+            if (expected == null || !expected.accepts(field.getType())
+                    || (NULLABLE_ENTITY_FIELDS.contains(name) && !field.getType().isNullable())) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** Input columns by name (true: required): a question needs its context, a text's pair is optional. */
     private static Map<String, Boolean> inputs(ModelTask task) {

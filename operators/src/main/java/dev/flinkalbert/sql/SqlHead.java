@@ -7,9 +7,13 @@ import dev.flinkalbert.inference.ClassificationPrediction;
 import dev.flinkalbert.inference.ClassificationSpec;
 import dev.flinkalbert.inference.Embedding;
 import dev.flinkalbert.inference.EmbeddingSpec;
+import dev.flinkalbert.inference.Entity;
+import dev.flinkalbert.inference.EntityAggregation;
 import dev.flinkalbert.inference.LabelScore;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.inference.TaskSpec;
+import dev.flinkalbert.inference.TokenClassification;
+import dev.flinkalbert.inference.TokenClassificationSpec;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,17 +23,21 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericMapData;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.types.logical.ArrayType;
 import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 import org.apache.flink.table.types.logical.MapType;
+import org.apache.flink.table.types.logical.RowType;
 
 import static dev.flinkalbert.sql.AlbertModelOptions.NORMALIZE;
 import static dev.flinkalbert.sql.AlbertModelOptions.POOLING;
 import static dev.flinkalbert.sql.AlbertModelOptions.QA_HANDLE_IMPOSSIBLE_ANSWER;
 import static dev.flinkalbert.sql.AlbertModelOptions.QA_MAX_ANSWER_LENGTH;
-import static dev.flinkalbert.sql.AlbertModelOptions.QA_STRIDE;
+import static dev.flinkalbert.sql.AlbertModelOptions.STRIDE;
+import static dev.flinkalbert.sql.AlbertModelOptions.AGGREGATION;
+import static dev.flinkalbert.sql.AlbertModelOptions.IGNORE_LABELS;
 import static dev.flinkalbert.sql.AlbertModelOptions.TOP_K;
 
 /**
@@ -53,6 +61,7 @@ interface SqlHead<P> extends Serializable {
             case CLASSIFICATION -> new Classify();
             case EMBEDDINGS -> new Embed();
             case QUESTION_ANSWERING -> new Qa();
+            case TOKEN_CLASSIFICATION -> new Ner();
         };
     }
 
@@ -145,12 +154,13 @@ interface SqlHead<P> extends Serializable {
 
         @Override
         public Set<ConfigOption<?>> options() {
-            return Set.of(TOP_K, QA_STRIDE, QA_MAX_ANSWER_LENGTH, QA_HANDLE_IMPOSSIBLE_ANSWER);
+            return Set.of(TOP_K, STRIDE, QA_MAX_ANSWER_LENGTH, QA_HANDLE_IMPOSSIBLE_ANSWER);
         }
 
         @Override
         public TaskSpec<AnswerPrediction> spec(ReadableConfig options) {
-            return new AnswerSpec(options.getOptional(TOP_K).orElse(AnswerSpec.DEFAULT_TOP_K), options.get(QA_STRIDE),
+            return new AnswerSpec(options.getOptional(TOP_K).orElse(AnswerSpec.DEFAULT_TOP_K),
+                    options.getOptional(STRIDE).orElse(AnswerSpec.DEFAULT_STRIDE),
                     options.get(QA_MAX_ANSWER_LENGTH), options.get(QA_HANDLE_IMPOSSIBLE_ANSWER));
         }
 
@@ -178,6 +188,74 @@ interface SqlHead<P> extends Serializable {
         @Override
         public List<?> rowSources(AnswerPrediction prediction) {
             return prediction.answers();
+        }
+    }
+
+    /**
+     * Token classification: one {@code entities} column, an array of rows with the token-classification pipeline's
+     * fields ({@link ModelColumns#ENTITY_FIELDS}; any of them, in any order). The fields of the other kind of entity
+     * are null: {@code entity} and {@code index} for grouped entities, {@code entity_group} for aggregation
+     * {@code none}.
+     */
+    final class Ner implements SqlHead<TokenClassification> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Set<ConfigOption<?>> options() {
+            return Set.of(AGGREGATION, STRIDE, IGNORE_LABELS);
+        }
+
+        @Override
+        public TaskSpec<TokenClassification> spec(ReadableConfig options) {
+            return new TokenClassificationSpec(EntityAggregation.of(options.get(AGGREGATION)),
+                    Set.copyOf(options.get(IGNORE_LABELS)),
+                    options.getOptional(STRIDE).orElse(TokenClassificationSpec.DEFAULT_STRIDE));
+        }
+
+        @Override
+        public Map<String, ModelColumns.ColumnType> outputs() {
+            return Map.of(ModelColumns.ENTITIES, ModelColumns.ENTITY_ROWS);
+        }
+
+        @Override
+        public Column column(String column, LogicalType type) {
+            if (!column.equals(ModelColumns.ENTITIES)) {
+                return p -> null;
+            }
+            RowType row = (RowType) ((ArrayType) type).getElementType();
+            EntityField[] fields = new EntityField[row.getFieldCount()];
+            for (int i = 0; i < fields.length; i++) {
+                fields[i] = field(row.getFieldNames().get(i), row.getTypeAt(i));
+            }
+            return p -> {
+                List<Entity> entities = ((TokenClassification) p).entities();
+                GenericRowData[] rows = new GenericRowData[entities.size()];
+                for (int e = 0; e < rows.length; e++) {
+                    rows[e] = new GenericRowData(fields.length);
+                    for (int f = 0; f < fields.length; f++) {
+                        rows[e].setField(f, fields[f].read(entities.get(e)));
+                    }
+                }
+                return new GenericArrayData(rows);
+            };
+        }
+
+        private static EntityField field(String name, LogicalType type) {
+            return switch (name.toLowerCase(java.util.Locale.ROOT)) {
+                case "entity_group" -> e -> e.grouped() ? StringData.fromString(e.label()) : null;
+                case "entity" -> e -> e.grouped() ? null : StringData.fromString(e.label());
+                case "score" -> e -> real(type, e.score());
+                case "word" -> e -> StringData.fromString(e.word());
+                case "start" -> Entity::start;
+                case "end" -> Entity::end;
+                case "index" -> e -> e.grouped() ? null : e.index();
+                default -> e -> null; // refused by ModelColumns
+            };
+        }
+
+        /** How one field of an entity row is read. */
+        interface EntityField extends Serializable {
+            Object read(Entity entity);
         }
     }
 

@@ -124,7 +124,7 @@ class AlbertTaskTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AlbertTask.classification(Path.of("m")).pooling(Pooling.CLS).stride(3).build());
         assertTrue(e.getMessage().contains("pooling applies to [EMBEDDINGS] only"), e.getMessage());
-        assertTrue(e.getMessage().contains("stride applies to [QUESTION_ANSWERING] only"), e.getMessage());
+        assertTrue(e.getMessage().contains("stride applies to [QUESTION_ANSWERING, TOKEN_CLASSIFICATION] only"), e.getMessage());
     }
 
     @Test

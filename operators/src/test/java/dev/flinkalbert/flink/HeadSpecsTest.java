@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flinkalbert.inference.EntityAggregation;
+import dev.flinkalbert.inference.TokenClassificationSpec;
 import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.Answer;
 import dev.flinkalbert.inference.AnswerSpec;
@@ -15,6 +17,7 @@ import dev.flinkalbert.testing.Fixtures;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,9 +78,10 @@ class HeadSpecsTest {
     void everyLayerFindsTheHeadByItsTask() {
         assertEquals(ModelTask.QUESTION_ANSWERING, ModelTask.fromOptionValue(" QA "));
         assertEquals(ModelTask.EMBEDDINGS, ModelTask.fromOptionValue("embed"));
+        assertEquals(ModelTask.TOKEN_CLASSIFICATION, ModelTask.fromOptionValue("ner"));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> ModelTask.fromOptionValue("ner"));
-        assertTrue(unknown.getMessage().contains("classify, embed, qa"), unknown.getMessage());
+                () -> ModelTask.fromOptionValue("pos"));
+        assertTrue(unknown.getMessage().contains("classify, embed, ner, qa"), unknown.getMessage());
         for (ModelTask task : ModelTask.values()) {
             assertEquals(task, task.defaults().task(), task + "'s default spec");
             AlbertTransform<?, ?> operator = AlbertTransform.builder(task).modelDirectory(Path.of("m")).build();
@@ -102,6 +106,9 @@ class HeadSpecsTest {
         // Hugging Face's question-answering pipeline: top 1, stride 128, answers of at most 15 tokens
         assertEquals(new AnswerSpec(1, 128, 15, false),
                 AlbertAnswerer.builder().modelDirectory(Path.of("m")).build().task().spec());
+        // Hugging Face's token-classification pipeline: aggregation none, ignore_labels ["O"]; windows share 128
+        assertEquals(new TokenClassificationSpec(EntityAggregation.NONE, Set.of("O"), 128),
+                AlbertTokenClassifier.builder().modelDirectory(Path.of("m")).build().task().spec());
     }
 
     @Test

@@ -279,7 +279,7 @@ class AlbertSqlTest {
                 + " WITH ('provider' = 'albert')", "Missing required options", "model-directory");
         assertPlanningFails(env, "CREATE MODEL misplaced_option INPUT (text STRING) OUTPUT (label STRING)"
                 + with + ", 'pooling' = 'cls', 'qa.stride' = '64')", "is a classify model: remove",
-                "'pooling' applies to [embed] models", "'qa.stride' applies to [qa] models");
+                "'pooling' applies to [embed] models", "'qa.stride' applies to [ner, qa] models");
         assertPlanningFails(env, "CREATE MODEL bad_top_k INPUT (text STRING) OUTPUT (label STRING)"
                 + with + ", 'top-k' = '0')", "'top-k' must be at least 1");
     }

@@ -50,7 +50,7 @@ class SqlOptionKeysTest {
                 "SELECT * FROM ML_PREDICT(TABLE texts, MODEL misplaced, DESCRIPTOR(text))"));
         String message = ExceptionUtils.stringifyException(e);
         assertTrue(ExceptionUtils.findThrowable(e, ValidationException.class).isPresent(), message);
-        for (String part : new String[] {"is a classify model: remove", "'stride' applies to [qa] models",
+        for (String part : new String[] {"is a classify model: remove", "'stride' applies to [ner, qa] models",
                 "'qa.max-answer-length' applies to [qa] models", "'normalize' applies to [embed] models"}) {
             assertTrue(message.contains(part), "expected '" + part + "' in: " + message);
         }

@@ -3,6 +3,7 @@ package dev.flinkalbert.serde;
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.EmbeddingResult;
+import dev.flinkalbert.avro.EntityResult;
 import dev.flinkalbert.avro.LabelScore;
 import dev.flinkalbert.avro.QaAnswer;
 import dev.flinkalbert.avro.TextEvent;
@@ -39,7 +40,7 @@ public final class SingleObjectSchemaCoder implements SchemaCoder, Serializable 
     /** The schemas of every record this project writes to Kafka, version 1. */
     public static final List<Schema> PROJECT_SCHEMAS = List.of(TextEvent.getClassSchema(),
             ClassificationResult.getClassSchema(), LabelScore.getClassSchema(), EmbeddingResult.getClassSchema(),
-            QaAnswer.getClassSchema(), DeadLetter.getClassSchema());
+            QaAnswer.getClassSchema(), EntityResult.getClassSchema(), DeadLetter.getClassSchema());
 
     /**
      * Makes coders in each task; serializable with the job.

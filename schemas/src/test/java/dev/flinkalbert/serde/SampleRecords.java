@@ -3,8 +3,10 @@ package dev.flinkalbert.serde;
 import dev.flinkalbert.avro.ClassificationResult;
 import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.EmbeddingResult;
+import dev.flinkalbert.avro.EntityResult;
 import dev.flinkalbert.avro.FailureStage;
 import dev.flinkalbert.avro.LabelScore;
+import dev.flinkalbert.avro.NamedEntity;
 import dev.flinkalbert.avro.Pooling;
 import dev.flinkalbert.avro.QaAnswer;
 import dev.flinkalbert.avro.TextEvent;
@@ -52,6 +54,15 @@ final class SampleRecords {
                 .setModelVersion("1").setAttributes(Map.of("k", "v")).setEventTime(TIME).build();
     }
 
+    static EntityResult entities() {
+        return EntityResult.newBuilder().setId("ner-1")
+                .setEntities(List.of(
+                        new NamedEntity("PER", null, 0.75f, "ada lovelace", 0, 12, null),
+                        new NamedEntity(null, "B-LOC", 0.5f, "\u2581london", 22, 28, 5)))
+                .setModelId("albert-ner").setModelVersion("2").setAttributes(Map.of("k", "v")).setEventTime(TIME)
+                .build();
+    }
+
     static DeadLetter deadLetter() {
         return DeadLetter.newBuilder()
                 .setOriginal(ByteBuffer.wrap(new byte[] {0, 1, 2, (byte) 0xC3, (byte) 0xFF}))
@@ -62,6 +73,6 @@ final class SampleRecords {
     }
 
     static List<SpecificRecord> all() {
-        return List.of(textEvent(), qaEvent(), classification(), embedding(), qaAnswer(), deadLetter());
+        return List.of(textEvent(), qaEvent(), classification(), embedding(), qaAnswer(), entities(), deadLetter());
     }
 }

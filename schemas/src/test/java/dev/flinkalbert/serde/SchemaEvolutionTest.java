@@ -36,6 +36,7 @@ class SchemaEvolutionTest extends AllFormatsTest {
             "ClassificationResult", "{\"latency_ms\":null}",
             "EmbeddingResult", "{\"dimensions\":0}",
             "QaAnswer", "{\"windows\":1,\"alternatives\":[]}",
+            "EntityResult", "{\"windows\":1}",
             "DeadLetter", "{\"attempt\":1,\"headers\":{}}");
 
     @ParameterizedTest
