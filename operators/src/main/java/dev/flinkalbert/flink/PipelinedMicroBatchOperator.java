@@ -1,24 +1,14 @@
 package dev.flinkalbert.flink;
 
-import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.inference.Outcome;
 
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.runtime.state.StateSnapshotContext;
-import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.BoundedOneInput;
-import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.watermark.Watermark;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,25 +25,14 @@ import java.util.concurrent.TimeUnit;
  * the output. Build it with {@link MicroBatching.Builder#pipelined(boolean)}.
  */
 @Internal
-public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOperator<OUT>
-        implements OneInputStreamOperator<IN, OUT>, BoundedOneInput {
+public final class PipelinedMicroBatchOperator<IN, OUT> extends BufferingBatchOperator<IN, OUT> {
 
     private static final long serialVersionUID = 1L;
 
-    private final BatchProcessorFactory<IN, OUT> processorFactory;
-    private final BatchPolicy policy;
-    private final DeadLetterFields<IN> deadLetterFields;
     private final int batchesInFlight;
 
-    private transient BatchProcessor<IN, OUT> processor;
-    private transient BatchRunner<IN, OUT> runner;
-    private transient BatchMetrics metrics;
     private transient MailboxExecutor mailbox;
     private transient ExecutorService inferenceThread;
-    private transient List<Buffered<IN>> buffer;
-    private transient long bufferCost;
-    private transient ScheduledFuture<?> lingerTimer;
-    private transient long flushes;
     /** Batches handed to the inference thread whose results are not emitted yet, oldest first (task thread only). */
     private transient ArrayDeque<InFlight<IN, OUT>> inFlight;
     /** Records in the buffer, being prepared, or in flight (task thread only); its peak is a gauge. */
@@ -62,9 +41,7 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
 
     PipelinedMicroBatchOperator(BatchProcessorFactory<IN, OUT> processorFactory, BatchPolicy policy,
             DeadLetterFields<IN> deadLetterFields, int batchesInFlight) {
-        this.processorFactory = Objects.requireNonNull(processorFactory, "processorFactory");
-        this.policy = Objects.requireNonNull(policy, "policy");
-        this.deadLetterFields = Objects.requireNonNull(deadLetterFields, "deadLetterFields");
+        super(processorFactory, policy, deadLetterFields);
         if (batchesInFlight < 1) {
             throw new IllegalArgumentException("batchesInFlight must be at least 1, got " + batchesInFlight);
         }
@@ -79,15 +56,11 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
     @Override
     public void open() throws Exception {
         super.open();
-        buffer = new ArrayList<>(policy.maxRecords());
         inFlight = new ArrayDeque<>(batchesInFlight);
-        metrics = new FlinkBatchMetrics(getMetricGroup());
         getMetricGroup().addGroup(FlinkBatchMetrics.GROUP).gauge("heldRecords", () -> heldRecords);
         getMetricGroup().addGroup(FlinkBatchMetrics.GROUP).gauge("peakHeldRecords", () -> peakHeldRecords);
         // Mails of this executor run on the task thread between records, at this operator's place in the chain.
         mailbox = getContainingTask().getMailboxExecutorFactory().createExecutor(getOperatorConfig().getChainIndex());
-        processor = processorFactory.create(getRuntimeContext().getDistributedCache());
-        runner = new BatchRunner<>(processor);
         String threadName = "albert-inference-" + getOperatorName() + "-"
                 + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         inferenceThread = Executors.newSingleThreadExecutor(runnable -> {
@@ -95,68 +68,6 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
             thread.setDaemon(true);
             return thread;
         });
-    }
-
-    @Override
-    public void processElement(StreamRecord<IN> element) throws Exception {
-        IN value = element.getValue();
-        long cost;
-        try {
-            cost = processor.cost(value);
-        } catch (RuntimeException e) {
-            emitDeadLetter(value, e, element.hasTimestamp(), element.getTimestamp());
-            return;
-        }
-        if (policy.overflows(buffer.size(), bufferCost, cost)) {
-            flush(FlushReason.FULL);
-        }
-        buffer.add(new Buffered<>(value, element.hasTimestamp(), element.getTimestamp(), cost, System.nanoTime()));
-        bufferCost += cost;
-        hold(1);
-        if (policy.isFull(buffer.size(), bufferCost)) {
-            flush(FlushReason.FULL);
-        } else if (buffer.size() == 1) {
-            long deadline = getProcessingTimeService().getCurrentProcessingTime() + policy.maxLingerMillis();
-            long batch = flushes;
-            lingerTimer = getProcessingTimeService().registerTimer(deadline, time -> {
-                if (flushes == batch) {
-                    flush(FlushReason.LINGER);
-                }
-            });
-        }
-    }
-
-    @Override
-    public void processWatermark(Watermark mark) throws Exception {
-        drain();
-        super.processWatermark(mark);
-    }
-
-    @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        drain();
-        super.prepareSnapshotPreBarrier(checkpointId);
-    }
-
-    @Override
-    public void snapshotState(StateSnapshotContext context) throws Exception {
-        // No state because of the drain before the barrier; a record held here would be lost.
-        if (heldRecords != 0) {
-            throw new IllegalStateException(heldRecords + " records still buffered or in flight at checkpoint "
-                    + context.getCheckpointId());
-        }
-        super.snapshotState(context);
-    }
-
-    @Override
-    public void endInput() throws Exception {
-        drain();
-    }
-
-    @Override
-    public void finish() throws Exception {
-        drain();
-        super.finish();
     }
 
     @Override
@@ -171,18 +82,24 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
                 }
             }
         } finally {
-            try {
-                if (processor != null) {
-                    processor.close();
-                }
-            } finally {
-                super.close();
-            }
+            closeProcessor();
         }
     }
 
+    @Override
+    long heldRecords() {
+        return heldRecords;
+    }
+
+    @Override
+    void buffered(int records) {
+        heldRecords += records;
+        peakHeldRecords = Math.max(peakHeldRecords, heldRecords);
+    }
+
     /** Flushes the buffer, then waits for every batch in flight and emits its results. */
-    private void drain() throws Exception {
+    @Override
+    void drain() throws Exception {
         flush(FlushReason.DRAIN);
         while (!inFlight.isEmpty()) {
             mailbox.yield(); // runs the mails that emit completed batches
@@ -190,25 +107,16 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
     }
 
     /** Hands the buffer to the inference thread, after waiting for room among the batches in flight. */
-    private void flush(FlushReason reason) throws Exception {
-        cancelLingerTimer();
-        if (buffer.isEmpty()) {
+    @Override
+    void flush(FlushReason reason) throws Exception {
+        List<Buffered<IN>> batch = takeBuffer();
+        if (batch.isEmpty()) {
             return;
         }
-        List<Buffered<IN>> batch = buffer;
-        buffer = new ArrayList<>(policy.maxRecords());
-        bufferCost = 0;
-        flushes++;
         while (inFlight.size() >= batchesInFlight) {
             mailbox.yield(); // backpressure: no record is read until the oldest batch completes
         }
-        metrics.batchFlushed(reason);
-        long now = System.nanoTime();
-        List<IN> values = new ArrayList<>(batch.size());
-        for (Buffered<IN> record : batch) {
-            metrics.flushed(record.cost, now - record.bufferedNanos);
-            values.add(record.value);
-        }
+        List<IN> values = startBatch(batch, reason);
         BatchProcessor.PreparedBatch<OUT> prepared;
         try {
             prepared = processor.prepare(values); // on the task thread, while the engine runs the previous batch
@@ -248,35 +156,8 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
                 }
                 throw (Error) entry.failure;
             }
-            for (int i = 0; i < entry.batch.size(); i++) {
-                Buffered<IN> record = entry.batch.get(i);
-                Outcome<OUT> outcome = entry.outcomes.get(i);
-                if (outcome.isSuccess()) {
-                    output.collect(record.withValue(outcome.value()));
-                } else {
-                    emitDeadLetter(record.value, outcome.error(), record.hasTimestamp, record.timestamp);
-                }
-            }
-            hold(-entry.batch.size());
-        }
-    }
-
-    private void hold(int records) {
-        heldRecords += records;
-        peakHeldRecords = Math.max(peakHeldRecords, heldRecords);
-    }
-
-    private void emitDeadLetter(IN value, Exception error, boolean hasTimestamp, long timestamp) {
-        metrics.deadLetter();
-        DeadLetter deadLetter = deadLetterFields.deadLetter(value, processor.failureStage(error), error);
-        output.collect(MicroBatching.DEAD_LETTERS,
-                hasTimestamp ? new StreamRecord<>(deadLetter, timestamp) : new StreamRecord<>(deadLetter));
-    }
-
-    private void cancelLingerTimer() {
-        if (lingerTimer != null) {
-            lingerTimer.cancel(false);
-            lingerTimer = null;
+            emit(entry.batch, entry.outcomes);
+            buffered(-entry.batch.size());
         }
     }
 
@@ -292,14 +173,6 @@ public final class PipelinedMicroBatchOperator<IN, OUT> extends AbstractStreamOp
 
         boolean isDone() {
             return outcomes != null || failure != null;
-        }
-    }
-
-    /** A buffered record with what is needed to emit its result. */
-    private record Buffered<IN>(IN value, boolean hasTimestamp, long timestamp, long cost, long bufferedNanos) {
-
-        <T> StreamRecord<T> withValue(T result) {
-            return hasTimestamp ? new StreamRecord<>(result, timestamp) : new StreamRecord<>(result);
         }
     }
 }
