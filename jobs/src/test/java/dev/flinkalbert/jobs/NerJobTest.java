@@ -12,6 +12,7 @@ import dev.flinkalbert.cli.AlbertCli;
 import dev.flinkalbert.flink.AlbertTokenClassifier;
 import dev.flinkalbert.inference.EntityAggregation;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
+import dev.flinkalbert.pipeline.FailOnceAfterCheckpoint;
 import dev.flinkalbert.pipeline.KafkaTopics;
 import dev.flinkalbert.pipeline.PipelineStage;
 import dev.flinkalbert.serde.KafkaRecordFormat;
@@ -19,10 +20,8 @@ import dev.flinkalbert.serde.WireFormat;
 import dev.flinkalbert.testing.Fixtures;
 import dev.flinkalbert.testing.PipelineEntities;
 
-import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.serialization.SerializationSchema;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -47,8 +46,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import picocli.CommandLine;
 
@@ -139,37 +136,6 @@ class NerJobTest {
         assertEquals(PAIR_REASON, deadLetters.get("pair").getMessage());
     }
 
-    /** Passes events through; throws once, after a checkpoint has completed and a tenth of the input went by. */
-    static final class FailOnceAfterCheckpoint extends RichMapFunction<TextEvent, TextEvent>
-            implements CheckpointListener {
-        static final AtomicInteger SEEN = new AtomicInteger();
-        static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        private final int failAfter;
-
-        FailOnceAfterCheckpoint(int failAfter) {
-            this.failAfter = failAfter;
-        }
-
-        @Override
-        public TextEvent map(TextEvent event) throws InterruptedException {
-            int seen = SEEN.incrementAndGet();
-            if (!FAILED.get()) {
-                if (seen >= failAfter && CHECKPOINTED.get() && FAILED.compareAndSet(false, true)) {
-                    throw new IllegalStateException("injected failure after " + seen + " events");
-                }
-                // slow enough until the failure for checkpoints to complete in between
-                Thread.sleep(CHECKPOINTED.get() ? 1 : 5);
-            }
-            return event;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            CHECKPOINTED.set(true);
-        }
-    }
-
     @Test
     void writesEntityResultsAndDeadLettersExactlyOnceAcrossAFailure() throws Exception {
         Path model = Fixtures.require("hf-albert-tiny/tokcls");
@@ -195,9 +161,7 @@ class NerJobTest {
         }
         KafkaTopics.produce(broker.bootstrapServers(), input);
 
-        FailOnceAfterCheckpoint.SEEN.set(0);
-        FailOnceAfterCheckpoint.CHECKPOINTED.set(false);
-        FailOnceAfterCheckpoint.FAILED.set(false);
+        FailOnceAfterCheckpoint.reset();
         AlbertTokenClassifier tagger = AlbertTokenClassifier.builder().modelDirectory(model)
                 .aggregation(EntityAggregation.FIRST).maxBatchSize(8).build();
         PipelineStage<EntityResult> tagging = JobAssembly.stage(tagger::apply);

@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -33,9 +31,7 @@ import dev.flinkalbert.avro.DeadLetter;
 import dev.flinkalbert.avro.FailureStage;
 import dev.flinkalbert.avro.TextEvent;
 import dev.flinkalbert.kafka.EmbeddedKafkaBroker;
-import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -142,39 +138,6 @@ class KafkaPipelineTest {
 
     // ---------------------------------------------------------------- exactly once, with a failure mid-stream
 
-    /** Passes events through; throws once, after a checkpoint has completed and half the input went by. */
-    static final class FailOnceAfterCheckpoint extends RichMapFunction<TextEvent, TextEvent> implements CheckpointListener {
-        static final AtomicInteger SEEN = new AtomicInteger();
-        static final AtomicInteger SEEN_AT_FAILURE = new AtomicInteger();
-        static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        private final int failAfter;
-
-        FailOnceAfterCheckpoint(int failAfter) {
-            this.failAfter = failAfter;
-        }
-
-        @Override
-        public TextEvent map(TextEvent event) throws InterruptedException {
-            int seen = SEEN.incrementAndGet();
-            if (!FAILED.get()) {
-                if (seen >= failAfter && CHECKPOINTED.get() && FAILED.compareAndSet(false, true)) {
-                    SEEN_AT_FAILURE.set(seen);
-                    throw new IllegalStateException("injected failure after " + seen + " events");
-                }
-                // Until the failure, slow enough for checkpoints to complete in between; slower still before the
-                // first one, which waits for every task to start (seconds on a loaded machine).
-                Thread.sleep(CHECKPOINTED.get() ? 1 : 5);
-            }
-            return event;
-        }
-
-        @Override
-        public void notifyCheckpointComplete(long checkpointId) {
-            CHECKPOINTED.set(true);
-        }
-    }
-
     @Test
     void exactlyOnceAcrossAFailureAndRestart() throws Exception {
         exactlyOnceAcrossAFailure("exactly-once", events -> classifyStage().apply(events));
@@ -217,9 +180,7 @@ class KafkaPipelineTest {
         }
         KafkaTopics.produce(broker.bootstrapServers(), input);
 
-        FailOnceAfterCheckpoint.SEEN.set(0);
-        FailOnceAfterCheckpoint.CHECKPOINTED.set(false);
-        FailOnceAfterCheckpoint.FAILED.set(false);
+        FailOnceAfterCheckpoint.reset();
         PipelineStage<ClassificationResult> failingStage = events -> stage
                 .apply(events.map(new FailOnceAfterCheckpoint(n / 10)).name("fail-once").uid("fail-once"));
         StreamExecutionEnvironment env = environment("fixed-delay");
