@@ -18,6 +18,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 final class BenchCluster implements AutoCloseable {
 
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(30);
+    /** Slots of the one TaskManager: enough for {@code --parallelism} up to the machine's cores, and at least 4. */
+    static final int SLOTS = Math.max(4, Runtime.getRuntime().availableProcessors());
 
     private final MiniCluster cluster;
 
@@ -26,7 +28,7 @@ final class BenchCluster implements AutoCloseable {
         cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(config)
                 .setNumTaskManagers(1)
-                .setNumSlotsPerTaskManager(2)
+                .setNumSlotsPerTaskManager(SLOTS)
                 .withRandomPorts()
                 .build());
         cluster.start();

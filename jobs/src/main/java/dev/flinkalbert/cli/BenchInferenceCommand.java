@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import dev.flinkalbert.cli.InferenceBench.OperatorMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -16,15 +17,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./albert bench inference}: records/s of (a) ONNX Runtime alone on pre-tokenized, length-sorted batches,
- * (b) the micro-batching operator on a MiniCluster and (c) a per-record map, at each batch size, on the same
- * generated texts; medians of the repeats (variants interleaved) after a warm-up pass. Ends with {@code operator/raw} and
- * {@code operator/naive} at the operator's best batch size.
+ * (b) the micro-batching operator on a MiniCluster, synchronous and pipelined (tokenizing the next batch while the
+ * engine runs one), optionally the shared batcher and the operator at N subtasks, and (c) a per-record map, at each
+ * batch size, on the same generated texts; medians of the repeats (variants interleaved) after a warm-up pass. Ends
+ * with {@code operator/raw}, {@code pipelined/raw}, {@code shared/operator}, {@code scaling} and {@code operator/naive}
+ * at the synchronous operator's best batch size.
  */
 @Command(
         name = "inference",
         mixinStandardHelpOptions = true,
         sortOptions = false,
-        description = "Model throughput: ONNX Runtime alone vs the micro-batching operator vs a per-record map.")
+        description = "Model throughput: ONNX Runtime alone vs the micro-batching operator (synchronous, pipelined,"
+                + " shared, N subtasks) vs a per-record map.")
 public final class BenchInferenceCommand implements Callable<Integer> {
 
     static final String DEFAULT_JSON_OUT = "target/bench-inference.json";
@@ -63,8 +67,14 @@ public final class BenchInferenceCommand implements Callable<Integer> {
                     + " calls of the batch size (default: ${DEFAULT-VALUE})")
     int flushBatches;
 
-    @Option(names = "--shared-batcher", description = "Run the operator in its shared-per-TaskManager mode")
+    @Option(names = "--shared-batcher",
+            description = "Also run the operator in its shared-per-TaskManager mode, beside the per-subtask one")
     boolean shared;
+
+    @Option(names = "--parallelism", defaultValue = "1", paramLabel = "N",
+            description = "Also run both operators at N subtasks (each with its own intra-op threads, one shared"
+                    + " session) and print their scaling = records/s at N ÷ at 1 (default: ${DEFAULT-VALUE}, off)")
+    int parallelism;
 
     @Option(names = "--json-out", defaultValue = DEFAULT_JSON_OUT, paramLabel = "FILE",
             description = "Where to write the figures (default: ${DEFAULT-VALUE})")
@@ -73,31 +83,36 @@ public final class BenchInferenceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (repeats < 1 || (records != null && records < 1) || flushBatches < 1
+        if (repeats < 1 || (records != null && records < 1) || flushBatches < 1 || parallelism < 1
                 || batchSizes.stream().anyMatch(b -> b < 1)) {
-            throw new ParameterException(spec.commandLine(), "--repeats, --records, --flush-batches and --batch-sizes must be >= 1");
+            throw new ParameterException(spec.commandLine(),
+                    "--repeats, --records, --flush-batches, --parallelism and --batch-sizes must be >= 1");
+        }
+        if (parallelism > BenchCluster.SLOTS) {
+            throw new ParameterException(spec.commandLine(), "--parallelism " + parallelism + " is more than the "
+                    + BenchCluster.SLOTS + " slots of the bench's TaskManager (the machine's cores, at least 4)");
         }
         int largest = batchSizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
         int records = this.records != null ? this.records
                 : workload.autoRecords(spec.commandLine(), modelDirectory, null, intraOpThreads, largest);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
+        List<Variant> variants = variants();
         try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts)) {
             out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
-                    + " operator flushes %d batches%s%n", modelDirectory, bench.model().task(), records, workload.lengths,
-                    bench.meanTokens(), intraOpThreads, repeats, flushBatches, shared ? " (shared batcher)" : "");
+                    + " operator flushes %d batches%n", modelDirectory, bench.model().task(), records, workload.lengths,
+                    bench.meanTokens(), intraOpThreads, repeats, flushBatches);
             int n = batchSizes.size();
-            // Variants interleaved within each repeat, so that a noisy neighbour slows all of them alike.
-            double[][] rawSeconds = new double[n][repeats];
-            double[][] operatorSeconds = new double[n][repeats];
+            // [batch size][variant][repeat]; variants interleaved within each repeat, so that a noisy neighbour slows
+            // all of them alike
+            double[][][] seconds = new double[n][variants.size()][repeats];
             double[] naiveSeconds = new double[repeats];
             for (int r = -1; r < repeats; r++) { // pass -1 warms up
                 for (int i = 0; i < n; i++) {
-                    int b = batchSizes.get(i);
-                    double rawPass = bench.raw(b);
-                    double operatorPass = bench.operator(b, flushBatches, shared);
-                    if (r >= 0) {
-                        rawSeconds[i][r] = rawPass;
-                        operatorSeconds[i][r] = operatorPass;
+                    for (int v = 0; v < variants.size(); v++) {
+                        double pass = variants.get(v).run(bench, batchSizes.get(i), flushBatches);
+                        if (r >= 0) {
+                            seconds[i][v][r] = pass;
+                        }
                     }
                 }
                 double naivePass = bench.naive();
@@ -105,30 +120,95 @@ public final class BenchInferenceCommand implements Callable<Integer> {
                     naiveSeconds[r] = naivePass;
                 }
             }
-            double[] raw = new double[n];
-            double[] operator = new double[n];
+            double[][] perSecond = new double[n][variants.size()];
             for (int i = 0; i < n; i++) {
-                raw[i] = records / BenchFigures.median(rawSeconds[i]);
-                operator[i] = records / BenchFigures.median(operatorSeconds[i]);
-                out.printf("batch %3d:  raw %,10.1f rec/s   operator %,10.1f rec/s   operator/raw %.2f%n",
-                        batchSizes.get(i), raw[i], operator[i], operator[i] / raw[i]);
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "batch %3d:", batchSizes.get(i)));
+                for (int v = 0; v < variants.size(); v++) {
+                    perSecond[i][v] = records / BenchFigures.median(seconds[i][v]);
+                    line.append(String.format(Locale.ROOT, "  %s %,.1f", variants.get(v).label, perSecond[i][v]));
+                }
+                line.append(" rec/s  ");
+                for (int v = 1; v < variants.size(); v++) {
+                    line.append(String.format(Locale.ROOT, "  %s %.2f", variants.get(v).ratioLabel(),
+                            perSecond[i][v] / perSecond[i][variants.get(v).baseline]));
+                }
+                out.println(line);
             }
             double naive = records / BenchFigures.median(naiveSeconds);
             out.printf("per-record map: %,10.1f rec/s%n", naive);
             int best = 0;
             for (int i = 1; i < n; i++) {
-                best = operator[i] > operator[best] ? i : best;
+                best = perSecond[i][OPERATOR] > perSecond[best][OPERATOR] ? i : best;
             }
             out.printf("best operator batch size: %d%n", batchSizes.get(best));
-            out.printf(Locale.ROOT, "operator/raw: %.2f%n", operator[best] / raw[best]);
-            out.printf(Locale.ROOT, "operator/naive: %.2f%n", operator[best] / naive);
-            writeJson(bench, records, raw, operator, naive, best);
+            for (int v = 1; v < variants.size(); v++) {
+                Variant variant = variants.get(v);
+                out.printf(Locale.ROOT, "%s: %.2f%n", variant.ratioLabel(),
+                        perSecond[best][v] / perSecond[best][variant.baseline]);
+            }
+            out.printf(Locale.ROOT, "operator/naive: %.2f%n", perSecond[best][OPERATOR] / naive);
+            writeJson(bench, records, variants, perSecond, naive, best);
         }
         return 0;
     }
 
-    private void writeJson(InferenceBench bench, int records, double[] raw, double[] operator, double naive, int best)
-            throws IOException {
+    /** Index of ONNX Runtime alone and of the synchronous operator among the {@link #variants()}. */
+    private static final int RAW = 0;
+    private static final int OPERATOR = 1;
+    private static final int PIPELINED = 2;
+
+    /**
+     * What each repeat runs, in order: ONNX Runtime alone, the synchronous operator, the pipelined one, the shared
+     * batcher (with {@code --shared-batcher}) and both operators at {@code --parallelism} subtasks.
+     */
+    private List<Variant> variants() {
+        List<Variant> variants = new java.util.ArrayList<>();
+        variants.add(new Variant("raw", RAW, (bench, b, k) -> bench.raw(b)));
+        variants.add(new Variant("operator", RAW, (bench, b, k) -> bench.operator(b, k, OperatorMode.SYNCHRONOUS, 1)));
+        variants.add(new Variant("pipelined", RAW, (bench, b, k) -> bench.operator(b, k, OperatorMode.PIPELINED, 1)));
+        if (shared) {
+            variants.add(new Variant("shared", OPERATOR,
+                    (bench, b, k) -> bench.operator(b, k, OperatorMode.SHARED_BATCHER, 1)));
+        }
+        if (parallelism > 1) {
+            int p = parallelism;
+            variants.add(new Variant("operator x" + p, OPERATOR,
+                    (bench, b, k) -> bench.operator(b, k, OperatorMode.SYNCHRONOUS, p)));
+            variants.add(new Variant("pipelined x" + p, PIPELINED,
+                    (bench, b, k) -> bench.operator(b, k, OperatorMode.PIPELINED, p)));
+        }
+        return variants;
+    }
+
+    /** One timed way of running the texts; its ratio is taken against the variant at {@code baseline}. */
+    private record Variant(String label, int baseline, Pass pass) {
+
+        double run(InferenceBench bench, int batchSize, int flushBatches) throws Exception {
+            return pass.seconds(bench, batchSize, flushBatches);
+        }
+
+        /**
+         * {@code pipelined/raw}, {@code shared/operator}; a parallel operator's ratio to itself at one subtask is its
+         * scaling ({@code scaling} for the synchronous operator, {@code pipelined scaling}).
+         */
+        String ratioLabel() {
+            if (label.startsWith("operator x")) {
+                return "scaling";
+            }
+            if (label.startsWith("pipelined x")) {
+                return "pipelined scaling";
+            }
+            return label + "/" + (baseline == RAW ? "raw" : "operator");
+        }
+    }
+
+    @FunctionalInterface
+    private interface Pass {
+        double seconds(InferenceBench bench, int batchSize, int flushBatches) throws Exception;
+    }
+
+    private void writeJson(InferenceBench bench, int records, List<Variant> variants, double[][] perSecond,
+            double naive, int best) throws IOException {
         ObjectNode root = BenchFigures.root("inference");
         root.put("model_dir", modelDirectory.toString());
         root.put("task", bench.model().task().name());
@@ -137,18 +217,33 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         root.put("mean_tokens", bench.meanTokens());
         root.put("intra_op_threads", intraOpThreads);
         root.put("repeats", repeats);
-        root.put("shared_batcher", shared);
         root.put("flush_batches", flushBatches);
+        root.put("parallelism", parallelism);
         ArrayNode sizes = root.putArray("batch_sizes");
-        for (int i = 0; i < raw.length; i++) {
-            sizes.addObject().put("batch_size", batchSizes.get(i)).put("raw_records_per_s", raw[i])
-                    .put("operator_records_per_s", operator[i]).put("operator_over_raw", operator[i] / raw[i]);
+        for (int i = 0; i < perSecond.length; i++) {
+            ObjectNode size = sizes.addObject().put("batch_size", batchSizes.get(i));
+            for (int v = 0; v < variants.size(); v++) {
+                Variant variant = variants.get(v);
+                String key = variant.label().replace(' ', '_');
+                size.put(key + "_records_per_s", perSecond[i][v]);
+                if (v > 0) {
+                    size.put(jsonKey(variant), perSecond[i][v] / perSecond[i][variant.baseline()]);
+                }
+            }
         }
         root.put("naive_records_per_s", naive);
         root.put("best_batch_size", batchSizes.get(best));
-        root.put("operator_over_raw", operator[best] / raw[best]);
-        root.put("operator_over_naive", operator[best] / naive);
+        for (int v = 1; v < variants.size(); v++) {
+            Variant variant = variants.get(v);
+            root.put(jsonKey(variant), perSecond[best][v] / perSecond[best][variant.baseline()]);
+        }
+        root.put("operator_over_naive", perSecond[best][OPERATOR] / naive);
         root.put("available_processors", Runtime.getRuntime().availableProcessors());
         BenchFigures.write(root, jsonOut, spec.commandLine().getOut());
+    }
+
+    /** {@code operator_over_raw}, {@code shared_over_operator}, {@code scaling}, {@code pipelined_scaling}. */
+    private static String jsonKey(Variant variant) {
+        return variant.ratioLabel().replace("/", "_over_").replace(' ', '_');
     }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -116,20 +117,37 @@ final class InferenceBench implements AutoCloseable {
         }
     }
 
+    /** How the operator runs a flushed batch: on the task thread, pipelined on its own thread, or in a shared batcher. */
+    enum OperatorMode {
+        SYNCHRONOUS("operator"),
+        PIPELINED("pipelined"),
+        SHARED_BATCHER("shared");
+
+        final String label;
+
+        OperatorMode(String label) {
+            this.label = label;
+        }
+    }
+
     /**
-     * Seconds for the micro-batching operator on a MiniCluster, flushing {@code flushBatches × batchSize} records at
-     * once (sorted by length, then cut into ONNX Runtime calls of {@code batchSize}).
+     * Seconds for the micro-batching operator on a MiniCluster at {@code parallelism} subtasks (each reading its share
+     * of the texts, chained from source to sink, so that no record crosses a network buffer), flushing
+     * {@code flushBatches × batchSize} records at once (sorted by length, then cut into ONNX Runtime calls of
+     * {@code batchSize}).
      */
-    double operator(int batchSize, int flushBatches, boolean shared) throws Exception {
+    double operator(int batchSize, int flushBatches, OperatorMode mode, int parallelism) throws Exception {
         AlbertTask<Object> sized = resized(batchSize);
-        return timedJob(inputs -> {
+        return timedJob(parallelism, inputs -> {
             MicroBatching.Builder<TextInput, Object> batching = MicroBatching.<TextInput, Object>builder()
                     .processor(sized)
                     .outputType(TypeInformation.of(Object.class))
                     .maxBatchSize(batchSize * flushBatches)
                     .maxLinger(Duration.ofSeconds(1));
-            if (shared) {
-                batching.sharedPerTaskManager("bench-" + batchSize);
+            switch (mode) {
+                case PIPELINED -> batching.pipelined(true);
+                case SHARED_BATCHER -> batching.sharedPerTaskManager("bench-" + batchSize);
+                case SYNCHRONOUS -> { }
             }
             return batching.build().apply(inputs);
         });
@@ -138,7 +156,8 @@ final class InferenceBench implements AutoCloseable {
     /** Seconds for a per-record map that calls the engine once per record, on a MiniCluster. */
     double naive() throws Exception {
         AlbertTask<Object> single = resized(1);
-        return timedJob(inputs -> inputs.map(new PerRecord(single), TypeInformation.of(Object.class)).name("per-record"));
+        return timedJob(1, inputs -> inputs.map(new PerRecord(single), TypeInformation.of(Object.class))
+                .name("per-record"));
     }
 
     private AlbertTask<Object> resized(int batchSize) {
@@ -153,17 +172,38 @@ final class InferenceBench implements AutoCloseable {
                 .sessionSettings(settings).maxBatchSize(batchSize).build();
     }
 
-    private double timedJob(java.util.function.Function<DataStream<TextInput>, DataStream<Object>> stage)
-            throws Exception {
+    private double timedJob(int parallelism,
+            java.util.function.Function<DataStream<TextInput>, DataStream<Object>> stage) throws Exception {
         StreamExecutionEnvironment env = BenchCluster.environment();
+        env.setParallelism(parallelism);
         env.getConfig().enableObjectReuse(); // the chain passes references; nothing here mutates a record
-        List<TextInput> inputs = texts.stream().map(TextInput::of).toList();
-        DataStream<TextInput> source = env.fromData(inputs, TypeInformation.of(TextInput.class))
+        // A parallel source of indexes: each subtask reads its own range and makes its own inputs, so that the
+        // source, the operator and the sink of a subtask are one chain on one thread at every parallelism.
+        DataStream<TextInput> source = env.fromSequence(0, texts.size() - 1)
+                .map(new TextAt(texts)).name("texts")
                 .map(new Span.First<>()).name("span-start");
         stage.apply(source).map(new Span.Last<>()).name("span-end").sinkTo(new DiscardingSink<>());
         Span.reset();
         cluster().execute(env);
+        if (Span.results() != texts.size()) { // a pass that lost or repeated records would time something else
+            throw new IllegalStateException("the benchmark job gave " + Span.results() + " results for "
+                    + texts.size() + " texts");
+        }
         return Span.seconds();
+    }
+
+    /** The text at an index, as the operator's input. */
+    private static final class TextAt implements MapFunction<Long, TextInput> {
+        private final ArrayList<String> texts;
+
+        TextAt(List<String> texts) {
+            this.texts = new ArrayList<>(texts);
+        }
+
+        @Override
+        public TextInput map(Long index) {
+            return TextInput.of(texts.get(Math.toIntExact(index)));
+        }
     }
 
     @Override
@@ -177,35 +217,53 @@ final class InferenceBench implements AutoCloseable {
         }
     }
 
-    /** First record in, last result out (the MiniCluster runs in this JVM). */
+    /** First record in (any subtask), last result out (any subtask); the MiniCluster runs in this JVM. */
     static final class Span {
-        private static volatile long first;
-        private static volatile long last;
+        private static final AtomicLong FIRST = new AtomicLong();
+        private static final AtomicLong LAST = new AtomicLong();
+        private static final AtomicLong RESULTS = new AtomicLong();
 
         static void reset() {
-            first = 0;
-            last = 0;
+            FIRST.set(0);
+            LAST.set(0);
+            RESULTS.set(0);
+        }
+
+        static long results() {
+            return RESULTS.get();
         }
 
         static double seconds() {
-            return (last - first) / 1e9;
+            return (LAST.get() - FIRST.get()) / 1e9;
         }
 
         static final class First<T> implements MapFunction<T, T> {
+            // a volatile read per record; the compare-and-set runs once per subtask at most
             @Override
             public T map(T value) {
-                if (first == 0) {
-                    first = System.nanoTime();
+                if (FIRST.get() == 0) {
+                    FIRST.compareAndSet(0, System.nanoTime());
                 }
                 return value;
             }
         }
 
-        static final class Last<T> implements MapFunction<T, T> {
+        static final class Last<T> extends RichMapFunction<T, T> {
+            private transient long last;
+            private transient long results;
+
             @Override
             public T map(T value) {
+                // per subtask: plain fields; the shared figures are updated once the subtask is over (close)
                 last = System.nanoTime();
+                results++;
                 return value;
+            }
+
+            @Override
+            public void close() {
+                LAST.accumulateAndGet(last, Math::max);
+                RESULTS.addAndGet(results);
             }
         }
     }

@@ -30,7 +30,8 @@ class BenchCommandsTest {
         Path model = Fixtures.require("hf-albert-tiny/seqcls");
         Path json = dir.resolve("inference.json");
         String out = run("bench", "inference", "--model-dir", model.toString(), "--records", "48", "--batch-sizes",
-                "1,8", "--repeats", "1", "--flush-batches", "2", "--json-out", json.toString());
+                "1,8", "--repeats", "1", "--flush-batches", "2", "--shared-batcher", "--parallelism", "2",
+                "--json-out", json.toString());
 
         JsonNode figures = JSON.readTree(json.toFile());
         assertEquals("inference", figures.get("benchmark").asText());
@@ -40,9 +41,18 @@ class BenchCommandsTest {
         for (JsonNode size : figures.get("batch_sizes")) {
             assertTrue(size.get("raw_records_per_s").asDouble() > 0, size.toString());
             assertTrue(size.get("operator_records_per_s").asDouble() > 0, size.toString());
+            assertTrue(size.get("pipelined_records_per_s").asDouble() > 0, size.toString());
+            assertTrue(size.get("shared_records_per_s").asDouble() > 0, size.toString());
+            assertTrue(size.get("operator_x2_records_per_s").asDouble() > 0, size.toString());
+            assertTrue(size.get("pipelined_x2_records_per_s").asDouble() > 0, size.toString());
         }
+        assertEquals(2, figures.get("parallelism").asInt());
         assertTrue(figures.get("naive_records_per_s").asDouble() > 0);
         assertEquals(ratio(out, "operator/raw"), format(figures.get("operator_over_raw").asDouble()));
+        assertEquals(ratio(out, "pipelined/raw"), format(figures.get("pipelined_over_raw").asDouble()));
+        assertEquals(ratio(out, "shared/operator"), format(figures.get("shared_over_operator").asDouble()));
+        assertEquals(ratio(out, "scaling"), format(figures.get("scaling").asDouble()));
+        assertEquals(ratio(out, "pipelined scaling"), format(figures.get("pipelined_scaling").asDouble()));
         assertEquals(ratio(out, "operator/naive"), format(figures.get("operator_over_naive").asDouble()));
         List<String> lines = out.strip().lines().toList();
         assertTrue(lines.get(lines.size() - 2).startsWith("operator/naive: "), out);
