@@ -38,6 +38,8 @@ public abstract class BufferingBatchOperator<IN, OUT> extends AbstractStreamOper
     transient BatchProcessor<IN, OUT> processor;
     transient BatchRunner<IN, OUT> runner;
     transient BatchMetrics metrics;
+    /** The one record wrapper every result is emitted in, as Flink's own operators do (consumed before collect returns). */
+    private transient StreamRecord<OUT> reusedResult;
     private transient List<Buffered<IN>> buffer;
     private transient long bufferCost;
     private transient ScheduledFuture<?> lingerTimer;
@@ -57,6 +59,7 @@ public abstract class BufferingBatchOperator<IN, OUT> extends AbstractStreamOper
     public void open() throws Exception {
         super.open();
         buffer = new ArrayList<>(policy.maxRecords());
+        reusedResult = new StreamRecord<>(null);
         metrics = new FlinkBatchMetrics(getMetricGroup());
         processor = processorFactory.create(getRuntimeContext().getDistributedCache());
         runner = new BatchRunner<>(processor);
@@ -172,7 +175,13 @@ public abstract class BufferingBatchOperator<IN, OUT> extends AbstractStreamOper
             Buffered<IN> record = batch.get(i);
             Outcome<OUT> outcome = outcomes.get(i);
             if (outcome.isSuccess()) {
-                output.collect(record.withValue(outcome.value()));
+                if (record.hasTimestamp()) {
+                    reusedResult.replace(outcome.value(), record.timestamp());
+                } else {
+                    reusedResult.replace(outcome.value());
+                    reusedResult.eraseTimestamp();
+                }
+                output.collect(reusedResult);
             } else {
                 emitDeadLetter(record.value(), outcome.error(), record.hasTimestamp(), record.timestamp());
             }
@@ -205,10 +214,5 @@ public abstract class BufferingBatchOperator<IN, OUT> extends AbstractStreamOper
     }
 
     /** A buffered record with what is needed to emit its result. */
-    record Buffered<IN>(IN value, boolean hasTimestamp, long timestamp, long cost, long bufferedNanos) {
-
-        <T> StreamRecord<T> withValue(T result) {
-            return hasTimestamp ? new StreamRecord<>(result, timestamp) : new StreamRecord<>(result);
-        }
-    }
+    record Buffered<IN>(IN value, boolean hasTimestamp, long timestamp, long cost, long bufferedNanos) {}
 }
