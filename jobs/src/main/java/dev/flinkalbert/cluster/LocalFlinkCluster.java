@@ -230,10 +230,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
             if (PROMETHEUS_REPORTER_FACTORY.equals(extraConfig.getOrDefault(PROMETHEUS_FACTORY_KEY,
                     PROMETHEUS_REPORTER_FACTORY)) && jars(lib).stream()
                     .noneMatch(jar -> jar.getFileName().toString().startsWith(PROMETHEUS_REPORTER_JAR))) {
+                String build = "'./mvnw -B package -DskipTests -pl jobs/flink-home -am'";
                 throw new IllegalStateException(lib + " has no " + PROMETHEUS_REPORTER_JAR + "*.jar, the Prometheus"
-                        + " reporter of conf/config.yaml: remove " + lib + " so that start links the jars of "
-                        + builtLib + " (built by './mvnw -B package -DskipTests -pl jobs/flink-home -am'), or copy"
-                        + " that jar from there");
+                        + " reporter of conf/config.yaml: " + (lib.equals(builtLib) ? "build it with " + build
+                        : "remove " + lib + " so that start links the jars of " + builtLib + " (built by " + build
+                        + "), or copy that jar from there"));
             }
             state.setProperty("rest.port", Integer.toString(freePort()));
             state.setProperty("jobmanager.rpc.port", Integer.toString(freePort()));
