@@ -103,6 +103,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
             "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
             "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
 
+    /** The Prometheus reporter conf/config.yaml names, and the jar in lib/ that holds it. */
+    static final String PROMETHEUS_REPORTER_FACTORY = "dev.flinkalbert.metrics.HostBoundPrometheusReporterFactory";
+    private static final String PROMETHEUS_REPORTER_JAR = "flink-albert-prometheus-reporter-";
+    private static final String PROMETHEUS_FACTORY_KEY = "metrics.reporter.prom.factory.class";
+
     static final String JOB_MANAGER = "jobmanager";
     static final String TASK_MANAGER_PREFIX = "taskmanager-";
     static final String BROKER = "broker";
@@ -220,7 +225,16 @@ public final class LocalFlinkCluster implements AutoCloseable {
             }
             if (!Files.isDirectory(lib) || jars(lib).isEmpty()) {
                 throw new IllegalStateException("No Flink jars in " + lib + ": build them with"
-                        + " './mvnw -B package -DskipTests -pl jobs/flink-home' (they go to " + builtLib + ")");
+                        + " './mvnw -B package -DskipTests -pl jobs/flink-home -am' (they go to " + builtLib + ")");
+            }
+            if (PROMETHEUS_REPORTER_FACTORY.equals(extraConfig.getOrDefault(PROMETHEUS_FACTORY_KEY,
+                    PROMETHEUS_REPORTER_FACTORY)) && jars(lib).stream()
+                    .noneMatch(jar -> jar.getFileName().toString().startsWith(PROMETHEUS_REPORTER_JAR))) {
+                String build = "'./mvnw -B package -DskipTests -pl jobs/flink-home -am'";
+                throw new IllegalStateException(lib + " has no " + PROMETHEUS_REPORTER_JAR + "*.jar, the Prometheus"
+                        + " reporter of conf/config.yaml: " + (lib.equals(builtLib) ? "build it with " + build
+                        : "remove " + lib + " so that start links the jars of " + builtLib + " (built by " + build
+                        + "), or copy that jar from there"));
             }
             state.setProperty("rest.port", Integer.toString(freePort()));
             state.setProperty("jobmanager.rpc.port", Integer.toString(freePort()));
@@ -238,7 +252,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private static void linkJars(Path from, Path to) throws IOException {
         if (!Files.isDirectory(from)) {
             throw new IllegalStateException("No Flink jars in " + from + ": build them with"
-                    + " './mvnw -B package -DskipTests -pl jobs/flink-home'");
+                    + " './mvnw -B package -DskipTests -pl jobs/flink-home -am'");
         }
         Files.createDirectories(to);
         for (Path jar : jars(from)) {
@@ -290,7 +304,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
         // ONNX Runtime sits in lib/: loaded once per JVM by the parent class loader, even for the job jar's classes
         // (child-first), so that every job shares one native library and one OrtEnvironment.
         c.put("classloader.parent-first-patterns.additional", "ai.onnxruntime.");
-        c.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        // Flink's own PrometheusReporterFactory takes no address and listens on every interface; this one (from
+        // jobs/prometheus-reporter, in lib/) serves the same metrics on HOST only.
+        c.put(PROMETHEUS_FACTORY_KEY, PROMETHEUS_REPORTER_FACTORY);
+        c.put("metrics.reporter.prom.host", HOST);
         c.put("metrics.reporter.prom.port", "9249-9299"); // each process is given its own free port at start
         c.put("env.java.default-opts.all", String.join(" ", JAVA_17_OPTIONS)); // bin/flink reads it too
         c.putAll(extraConfig);

@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -360,6 +361,50 @@ class LocalClusterIT {
         } finally {
             cancel(jobId);
         }
+    }
+
+    /**
+     * (i) Every TCP socket that a process of the cluster listens on (JobManager, TaskManagers, broker, SQL Gateway:
+     * RPC, blob server, shuffle, REST, Prometheus, Kafka listeners, whatever else a library opened) is bound to the
+     * loopback interface, read from the kernel's socket tables for each process. The ports the cluster hands out are
+     * among them, so an empty or misread table cannot pass.
+     */
+    @Test
+    @Order(6)
+    void everyPortOfTheClusterListensOnLoopbackOnly() throws Exception {
+        if (cluster.ownProcess(LocalFlinkCluster.SQL_GATEWAY).isEmpty()) {
+            cluster.startSqlGateway();
+        }
+        Map<String, Integer> knownPorts = new HashMap<>();
+        knownPorts.put(LocalFlinkCluster.JOB_MANAGER, port(cluster.restUrl()));
+        knownPorts.put(LocalFlinkCluster.BROKER, port("//" + cluster.bootstrapServers()));
+        knownPorts.put(LocalFlinkCluster.SQL_GATEWAY, port(cluster.sqlGatewayUrl().orElseThrow()));
+        List<String> offenders = new ArrayList<>();
+        List<String> running = cluster.processNames().stream().filter(n -> cluster.ownProcess(n).isPresent()).toList();
+        for (String name : running) {
+            long pid = cluster.ownProcess(name).orElseThrow().pid();
+            List<ListeningSockets.Listener> listeners = ListeningSockets.of(pid);
+            System.out.println(name + " listens on " + listeners);
+            List<Integer> ports = listeners.stream().map(ListeningSockets.Listener::port).toList();
+            Integer known = knownPorts.get(name);
+            if (known != null) {
+                assertTrue(ports.contains(known), name + " should listen on port " + known + ", found " + listeners);
+            }
+            Optional<String> metrics = cluster.metricsUrl(name);
+            metrics.ifPresent(url -> assertTrue(ports.contains(port(url)),
+                    name + "'s Prometheus endpoint " + url + " is not among its sockets " + listeners));
+            listeners.stream().filter(l -> !l.loopbackOnly()).forEach(l -> offenders.add(name + " (pid " + pid
+                    + ") listens on " + l + ": port " + l.port()
+                    + (metrics.map(url -> port(url) == l.port()).orElse(false) ? ", its Prometheus endpoint" : "")));
+        }
+        assertTrue(running.contains(LocalFlinkCluster.JOB_MANAGER) && running.contains(LocalFlinkCluster.BROKER)
+                && running.contains(LocalFlinkCluster.SQL_GATEWAY) && !cluster.runningTaskManagers().isEmpty(),
+                "every kind of process runs: " + running);
+        assertEquals(List.of(), offenders, "sockets reachable from other machines");
+    }
+
+    private static int port(String url) {
+        return java.net.URI.create(url).getPort();
     }
 
     /** Runs one statement in a gateway session and returns its first result page, once the operation finished. */
