@@ -7,6 +7,7 @@ import dev.flinkalbert.inference.AlbertModel;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.jobs.AlbertJob;
 import dev.flinkalbert.jobs.OperatorOptions;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public final class BenchMemoryCommand implements Callable<Integer> {
 
     private static final Pattern HEAP_SIZE = Pattern.compile("[1-9][0-9]*[kKmMgG]");
     private static final double MIB = 1024.0 * 1024.0;
+    private static final long MIN_HEAP_BYTES = 128L << 20;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -103,6 +105,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             description = "Where to write the figures; the measuring JVMs' logs go beside it (default: ${DEFAULT-VALUE})")
     Path jsonOut;
 
+    /** The model's task, the texts the source repeats and the size of {@code model.onnx}. */
+    private record Workload(ModelTask task, List<String> texts, long modelBytes) {}
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -113,39 +118,17 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                     + ", which this system does not have (it needs Linux)");
             return 1;
         }
-        ModelTask task;
-        List<String> benchTexts;
-        int[] lengths;
-        try {
-            lengths = BenchTexts.range(workload.lengths);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
-        try (AlbertModel model = AlbertModel.builder().modelDirectory(modelDirectory).build()) {
-            task = model.task();
-            if (task == ModelTask.QUESTION_ANSWERING) {
-                throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + " is a question-"
-                        + "answering model: this benchmark needs a classification, embedding or token-classification model");
-            }
-            benchTexts = BenchTexts.generate(model.tokenizer(), texts, lengths[0], lengths[1]);
-        } catch (RuntimeException e) {
-            if (e instanceof ParameterException) {
-                throw e;
-            }
-            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
-        }
-        long modelBytes = Files.size(modelDirectory.resolve(AlbertModel.MODEL_FILE));
+        Workload work = workload();
         AlbertTransform<?, ?> transform;
         try {
-            transform = configure(AlbertTransform.builder(task));
+            transform = configure(AlbertTransform.builder(work.task()));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-
-        String mode = matched("--shared-batcher") ? "shared batcher" : matched("--pipelined") ? "pipelined" : "per subtask";
         out.printf("model %s (%s), model.onnx %.1f MiB; %,d texts of %s tokens in a loop; batch %d, flushes of %d"
-                + " batches, intra-op threads %d, %s operator%n", modelDirectory, task, modelBytes / MIB, texts,
-                workload.lengths, operator.batchSize(), operator.flushBatches(), operator.intraOpThreads(), mode);
+                + " batches, intra-op threads %d, %s operator%n", modelDirectory, work.task(), work.modelBytes() / MIB,
+                texts, workload.lengths, operator.batchSize(), operator.flushBatches(), operator.intraOpThreads(),
+                mode());
         out.printf("each measurement in a fresh JVM (%s), a TaskManager of %d slots; warm-up at least %d s and %,d"
                 + " results, then %d samples %s apart%n", String.join(" ", MemoryProbe.jvmOptions(heap)), subtasks,
                 warmUp.toSeconds(), warmUpRecords, samples, format(sampleInterval));
@@ -153,39 +136,19 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         List<ObjectNode> runs = new ArrayList<>();
         try {
             for (int parallelism : new int[] {1, subtasks}) {
-                boolean soaking = parallelism == subtasks && !soakFor.isZero();
-                MemoryProbe.Plan plan = new MemoryProbe.Plan(transform, benchTexts, parallelism, subtasks, warmUp,
-                        warmUpRecords, samples, sampleInterval, soaking ? soakFor : Duration.ZERO, soakInterval);
-                if (soaking) {
-                    out.printf("soak: %d subtasks for %s after their samples, a sample every %s%n", parallelism,
-                            format(soakFor), format(soakInterval));
-                }
-                Path log = logFile(parallelism);
-                ObjectNode run = MemoryProbe.run(plan, heap, log, sample -> out.printf(
-                        "  soak %6.0f s: RSS %8.1f MiB, %,d results%n", sample.get("t_s").asDouble(),
-                        sample.get("rss_mib").asDouble(), sample.get("results").asLong()));
-                run.put("log", log.toString());
-                runs.add(run);
-                out.printf("%d subtask%s: RSS %.1f MiB (VmHWM %.1f), heap after GC %.1f MiB, %d threads, %d ONNX"
-                        + " Runtime session%s opened for %d user%s, %,d results%n", parallelism,
-                        parallelism == 1 ? " " : "s", run.get("rss_mib").asDouble(), run.get("hwm_mib").asDouble(),
-                        run.get("heap_used_after_gc_mib").asDouble(), run.get("threads").asInt(),
-                        run.get("sessions_opened").asInt(), run.get("sessions_opened").asInt() == 1 ? "" : "s",
-                        run.get("session_users").asInt(), run.get("session_users").asInt() == 1 ? "" : "s",
-                        run.get("results").asLong());
+                runs.add(measure(transform, work.texts(), parallelism,
+                        parallelism == subtasks ? soakFor : Duration.ZERO, out));
             }
         } catch (MemoryProbe.ProbeFailedException e) {
             spec.commandLine().getErr().println("bench memory: " + e.getMessage());
             return 1;
         }
 
-        ObjectNode one = runs.get(0);
-        ObjectNode many = runs.get(1);
-        double growthMib = many.get("rss_mib").asDouble() - one.get("rss_mib").asDouble();
-        double memoryOverModel = growthMib * MIB / modelBytes;
+        double growthMib = runs.get(1).get("rss_mib").asDouble() - runs.get(0).get("rss_mib").asDouble();
+        double memoryOverModel = growthMib * MIB / work.modelBytes();
         out.printf("growth: %.1f MiB for %d more subtasks; model.onnx %.1f MiB%n", growthMib, subtasks - 1,
-                modelBytes / MIB);
-        ObjectNode soakFigures = many.has("soak") ? soakFigures((ArrayNode) many.remove("soak")) : null;
+                work.modelBytes() / MIB);
+        ObjectNode soakFigures = runs.get(1).has("soak") ? soakFigures((ArrayNode) runs.get(1).remove("soak")) : null;
         if (soakFigures != null) {
             out.printf("soak (%d subtasks, %d samples): first %.1f MiB, last %.1f MiB, max %.1f MiB%n", subtasks,
                     soakFigures.get("samples").size(), soakFigures.get("first_mib").asDouble(),
@@ -196,16 +159,77 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "soak growth: %.1f MiB/min%n", soakFigures.get("growth_mib_per_min").asDouble());
         }
 
+        ObjectNode root = settingsJson(work);
+        ArrayNode runsNode = root.putArray("runs");
+        runs.forEach(runsNode::add);
+        root.put("rss_growth_mib", growthMib);
+        root.put("memory_over_model", memoryOverModel);
+        if (soakFigures != null) {
+            root.set("soak", soakFigures);
+        }
+        BenchFigures.write(root, jsonOut, out);
+        return 0;
+    }
+
+    /** Opens the model once (a bad directory or a QA model is a usage error) for its task and the bench texts. */
+    private Workload workload() throws IOException {
+        int[] lengths;
+        try {
+            lengths = BenchTexts.range(workload.lengths);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ModelTask task;
+        List<String> benchTexts;
+        try (AlbertModel model = AlbertModel.builder().modelDirectory(modelDirectory).build()) {
+            task = model.task();
+            benchTexts = BenchTexts.generate(model.tokenizer(), texts, lengths[0], lengths[1]);
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + ": " + e.getMessage(), e);
+        }
+        if (task == ModelTask.QUESTION_ANSWERING) {
+            throw new ParameterException(spec.commandLine(), "--model-dir " + modelDirectory + " is a question-"
+                    + "answering model: this benchmark needs a classification, embedding or token-classification model");
+        }
+        return new Workload(task, benchTexts, Files.size(modelDirectory.resolve(AlbertModel.MODEL_FILE)));
+    }
+
+    /** One child JVM at {@code parallelism} (soaking for {@code soakFor} after its samples); its figures, printed. */
+    private ObjectNode measure(AlbertTransform<?, ?> transform, List<String> benchTexts, int parallelism,
+            Duration soakFor, PrintWriter out) throws Exception {
+        MemoryProbe.Plan plan = new MemoryProbe.Plan(transform, benchTexts, parallelism, subtasks, warmUp,
+                warmUpRecords, samples, sampleInterval, soakFor, soakInterval);
+        if (!soakFor.isZero()) {
+            out.printf("soak: %d subtasks for %s after their samples, a sample every %s%n", parallelism,
+                    format(soakFor), format(soakInterval));
+        }
+        Path log = logFile(parallelism);
+        ObjectNode run = MemoryProbe.run(plan, heap, log, sample -> out.printf(
+                "  soak %6.0f s: RSS %8.1f MiB, %,d results%n", sample.get("t_s").asDouble(),
+                sample.get("rss_mib").asDouble(), sample.get("results").asLong()));
+        run.put("log", log.toString());
+        int opened = run.get("sessions_opened").asInt();
+        int users = run.get("session_users").asInt();
+        out.printf("%d subtask%s: RSS %.1f MiB (VmHWM %.1f), heap after GC %.1f MiB, %d threads, %d ONNX Runtime"
+                + " session%s opened for %d user%s, %,d results%n", parallelism, parallelism == 1 ? " " : "s",
+                run.get("rss_mib").asDouble(), run.get("hwm_mib").asDouble(),
+                run.get("heap_used_after_gc_mib").asDouble(), run.get("threads").asInt(), opened,
+                opened == 1 ? "" : "s", users, users == 1 ? "" : "s", run.get("results").asLong());
+        return run;
+    }
+
+    /** The JSON figures' settings part: what was measured, and how. */
+    private ObjectNode settingsJson(Workload work) {
         ObjectNode root = BenchFigures.root("memory");
         root.put("model_dir", modelDirectory.toString());
-        root.put("task", task.name());
-        root.put("model_onnx_bytes", modelBytes);
+        root.put("task", work.task().name());
+        root.put("model_onnx_bytes", work.modelBytes());
         root.put("texts", texts);
         root.put("lengths", workload.lengths);
         root.put("batch_size", operator.batchSize());
         root.put("flush_batches", operator.flushBatches());
         root.put("intra_op_threads", operator.intraOpThreads());
-        root.put("operator_mode", mode);
+        root.put("operator_mode", mode());
         root.put("subtasks", subtasks);
         root.put("heap", heap);
         ArrayNode jvm = root.putArray("jvm_options");
@@ -214,16 +238,12 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         root.put("warm_up_records", warmUpRecords);
         root.put("samples", samples);
         root.put("sample_interval_s", sampleInterval.toMillis() / 1000.0);
-        ArrayNode runsNode = root.putArray("runs");
-        runs.forEach(runsNode::add);
-        root.put("rss_growth_mib", growthMib);
-        root.put("memory_over_model", memoryOverModel);
-        if (soakFigures != null) {
-            root.set("soak", soakFigures);
-        }
         root.put("available_processors", Runtime.getRuntime().availableProcessors());
-        BenchFigures.write(root, jsonOut, out);
-        return 0;
+        return root;
+    }
+
+    private String mode() {
+        return matched("--shared-batcher") ? "shared batcher" : matched("--pipelined") ? "pipelined" : "per subtask";
     }
 
     private void checkOptions(Duration soakFor) {
@@ -247,9 +267,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--soak (" + format(soakFor) + ") must be at least"
                     + " --soak-interval (" + format(soakInterval) + "), so that it has two samples or more");
         }
-        if (!HEAP_SIZE.matcher(heap).matches()) {
-            throw new ParameterException(spec.commandLine(), "--heap must be a JVM heap size such as 512m or 1g, got "
-                    + heap);
+        if (!HEAP_SIZE.matcher(heap).matches() || heapBytes(heap) < MIN_HEAP_BYTES) {
+            throw new ParameterException(spec.commandLine(), "--heap must be a JVM heap size of 128m or more (a"
+                    + " MiniCluster runs in it), such as 512m or 1g, got " + heap);
         }
     }
 
@@ -258,6 +278,17 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             AlbertTransform.Builder<B, T> builder) {
         builder.modelDirectory(modelDirectory);
         return operator.applyTo(builder.self(), "bench-memory").build();
+    }
+
+    /** The bytes of a JVM size such as {@code 512m} (already matched by {@link #HEAP_SIZE}). */
+    static long heapBytes(String size) {
+        long number = Long.parseLong(size.substring(0, size.length() - 1));
+        int shift = switch (Character.toLowerCase(size.charAt(size.length() - 1))) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            default -> 30;
+        };
+        return number > (Long.MAX_VALUE >> shift) ? Long.MAX_VALUE : number << shift;
     }
 
     private boolean matched(String option) {

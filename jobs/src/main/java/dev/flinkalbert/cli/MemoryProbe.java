@@ -198,16 +198,18 @@ public final class MemoryProbe {
         exitWhenStdinCloses();
         try {
             Plan plan;
-            try (ObjectInputStream in = new ObjectInputStream(Files.newInputStream(Path.of(args[0])))) {
+            Path planFile = Path.of(args[0]);
+            try (ObjectInputStream in = new ObjectInputStream(Files.newInputStream(planFile))) {
                 plan = (Plan) in.readObject();
             }
+            Files.delete(planFile); // read once; nothing is left behind if the bench is killed
             ObjectNode result = measure(plan);
             emit(RESULT, result);
             // The job is still running: ending the process ends it (nothing in it outlives this JVM).
             System.exit(0);
         } catch (Throwable e) {
             e.printStackTrace();
-            System.out.println(ERROR + String.valueOf(e.getMessage()).replace('\n', ' '));
+            System.out.println(ERROR + (e.getClass().getSimpleName() + ": " + e.getMessage()).replace('\n', ' '));
             System.out.flush();
             System.exit(1);
         }

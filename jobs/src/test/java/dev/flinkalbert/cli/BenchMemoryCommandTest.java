@@ -1,6 +1,7 @@
 package dev.flinkalbert.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -88,19 +89,40 @@ class BenchMemoryCommandTest {
 
     @Test
     void misuseIsAUsageError() {
-        assertUsageError("--subtasks must be >= 2", "--subtasks", "1");
-        assertUsageError("--heap must be a JVM heap size", "--heap", "lots");
-        assertUsageError("--soak (1s) must be at least --soak-interval (10s)", "--soak", "1s");
+        String nowhere = "/nonexistent"; // the options are checked first
+        assertUsageError("--subtasks must be >= 2", "--model-dir", nowhere, "--subtasks", "1");
+        assertUsageError("--heap must be a JVM heap size", "--model-dir", nowhere, "--heap", "lots");
+        assertUsageError("--heap must be a JVM heap size of 128m or more", "--model-dir", nowhere, "--heap", "64m");
+        assertUsageError("--soak (1s) must be at least --soak-interval (10s)", "--model-dir", nowhere, "--soak", "1s");
+        assertUsageError("--model-dir " + nowhere, "--model-dir", nowhere);
     }
 
+    @Test
+    void aQuestionAnsweringModelIsAUsageError() {
+        assertUsageError("is a question-answering model", "--model-dir",
+                Fixtures.require("hf-albert-tiny/qa").toString());
+    }
+
+    /** The lines of a real {@code /proc/<pid>/status}, trimmed; the kernel's kB are KiB. */
+    @Test
+    void theResidentSetAndItsPeakAreReadFromProcStatus() {
+        ProcessMemory memory = ProcessMemory.parse(List.of("Name:\tjava", "VmPeak:\t 9013492 kB",
+                "VmHWM:\t  1557604 kB", "VmRSS:\t  1555752 kB", "RssAnon:\t 1201000 kB", "Threads:\t52"));
+        assertEquals(1555752, memory.residentKib());
+        assertEquals(1557604, memory.peakResidentKib());
+        assertEquals(1519.2890625, memory.residentMib());
+        IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> ProcessMemory.parse(List.of("Name:\tjava", "VmRSS:\t 1 kB")));
+        assertTrue(missing.getMessage().contains("no VmRSS or VmHWM"), missing.getMessage());
+    }
+
+    /** {@code bench memory OPTIONS} fails as a usage error (exit 2) saying {@code message}. */
     private static void assertUsageError(String message, String... options) {
         StringWriter err = new StringWriter();
-        String[] args = new String[options.length + 4];
+        String[] args = new String[options.length + 2];
         args[0] = "bench";
         args[1] = "memory";
-        args[2] = "--model-dir";
-        args[3] = "/nonexistent";
-        System.arraycopy(options, 0, args, 4, options.length);
+        System.arraycopy(options, 0, args, 2, options.length);
         int code = AlbertCli.commandLine().setErr(new PrintWriter(err)).execute(args);
         assertEquals(2, code, err.toString());
         assertTrue(err.toString().contains(message), err.toString());
