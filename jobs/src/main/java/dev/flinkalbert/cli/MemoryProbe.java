@@ -58,8 +58,9 @@ import org.apache.logging.log4j.core.config.Property;
  * ({@link Plan#transform}, as the jobs build it) → a sink that counts results. After the warm-up (at least
  * {@link Plan#warmUp} and {@link Plan#warmUpRecords} results) it samples {@code VmRSS}/{@code VmHWM}
  * ({@link ProcessMemory}) {@link Plan#samples} times, then for the soak if one is asked, then the heap used after a
- * full GC, and writes one {@value #RESULT}line of JSON. The ONNX Runtime sessions opened and shared are counted from
- * the session registry's log lines, the only place the product reports them.
+ * full GC, and writes its figures as one line of JSON after {@code memory-probe-result:}. The ONNX Runtime sessions
+ * opened and shared are counted from the session registry's log lines, the only place the product reports them
+ * outside its package.
  *
  * <p>Why a child JVM per measurement: one process that ran the job at parallelism 1 and then at 4 would carry the
  * first run's heap, arenas and JIT-compiled code into the second; two fresh JVMs with the same class path and heap
