@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Measure speed: single-thread, after warm-up, medians of several repeats.",
-        subcommands = {BenchTokenizerCommand.class, BenchInferenceCommand.class, BenchPipelineCommand.class})
+        subcommands = {BenchTokenizerCommand.class, BenchInferenceCommand.class, BenchPipelineCommand.class,
+                BenchSqlCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec
