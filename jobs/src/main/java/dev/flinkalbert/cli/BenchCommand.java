@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         description = "Measure speed: single-thread, after warm-up, medians of several repeats.",
         subcommands = {BenchTokenizerCommand.class, BenchInferenceCommand.class, BenchPipelineCommand.class,
-                BenchMemoryCommand.class})
+                BenchMemoryCommand.class, BenchSqlCommand.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code ./albert bench inference|pipeline} end to end on the tiny classifier with few records: the closing ratio
+ * {@code ./albert bench inference|pipeline|sql} end to end on the tiny classifier with few records: the closing ratio
  * lines, and JSON figures that agree with them. How fast anything is, is for the benchmarks to say, not this test.
  */
 class BenchCommandsTest {
@@ -89,6 +89,36 @@ class BenchCommandsTest {
         assertTrue(p50 > 0 && p99 >= p50, figures.toString());
         assertTrue(figures.get("latency_in_job_p99_ms").asLong() <= p99, "a result is committed after it leaves the job");
         assertEquals(ratio(out, "pipeline/raw"), format(figures.get("pipeline_over_raw").asDouble()));
+    }
+
+    @Test
+    void benchSqlEndsWithItsRatioAndWritesItAsJson(@TempDir Path dir) throws Exception {
+        Path model = Fixtures.require("hf-albert-tiny/seqcls");
+        Path json = dir.resolve("sql.json");
+        String out = run("bench", "sql", "--model-dir", model.toString(), "--records", "40", "--batch-size", "8",
+                "--repeats", "1", "--sync", "--json-out", json.toString());
+
+        JsonNode figures = JSON.readTree(json.toFile());
+        assertEquals("sql", figures.get("benchmark").asText());
+        assertEquals(40, figures.get("records").asInt());
+        assertEquals(16, figures.get("max_concurrent_operations").asInt(), "2 batches of 8 in flight by default");
+        assertTrue(figures.get("sql_async_records_per_s").asDouble() > 0, figures.toString());
+        assertTrue(figures.get("operator_records_per_s").asDouble() > 0, figures.toString());
+        assertTrue(figures.get("sql_sync_records_per_s").asDouble() > 0, figures.toString());
+        assertEquals(ratio(out, "sql-sync/operator"), format(figures.get("sql_sync_over_operator").asDouble()));
+        assertEquals(ratio(out, "sql/operator"), format(figures.get("sql_over_operator").asDouble()));
+        List<String> lines = out.strip().lines().toList();
+        assertTrue(lines.get(lines.size() - 2).startsWith("sql/operator: "), out);
+    }
+
+    @Test
+    void benchSqlMisuseIsAUsageError() {
+        StringWriter err = new StringWriter();
+        int code = AlbertCli.commandLine().setErr(new PrintWriter(err)).execute("bench", "sql", "--model-dir",
+                "/nonexistent", "--batch-size", "0");
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("must be >= 1"), err.toString());
+        assertTrue(!err.toString().contains("\tat "), "no stack trace: " + err);
     }
 
     @Test

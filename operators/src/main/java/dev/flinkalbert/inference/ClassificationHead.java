@@ -1,6 +1,5 @@
 package dev.flinkalbert.inference;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -26,17 +25,29 @@ final class ClassificationHead {
 
     ClassificationPrediction predict(float[] logits) {
         float[] scores = multiLabel ? sigmoid(logits) : softmax(logits);
-        Integer[] order = new Integer[scores.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        LabelScore[] top = new LabelScore[topK];
+        if (topK == 1) {
+            // Only the best class: no ranking of the others. The first of equal best scores, as the sort below.
+            int best = 0;
+            for (int i = 1; i < scores.length; i++) {
+                if (Double.compare(-scores[i], -scores[best]) < 0) {
+                    best = i;
+                }
+            }
+            top[0] = new LabelScore(labels.get(best), best, scores[best]);
+        } else {
+            Integer[] order = new Integer[scores.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            // Stable: equal scores keep class order, as numpy's argsort of the negated scores does for the pipeline.
+            Arrays.sort(order, Comparator.comparingDouble(i -> -scores[i]));
+            for (int k = 0; k < topK; k++) {
+                top[k] = new LabelScore(labels.get(order[k]), order[k], scores[order[k]]);
+            }
         }
-        // Stable: equal scores keep class order, as numpy's argsort of the negated scores does for the pipeline.
-        Arrays.sort(order, Comparator.comparingDouble(i -> -scores[i]));
-        List<LabelScore> top = new ArrayList<>(topK);
-        for (int k = 0; k < topK; k++) {
-            top.add(new LabelScore(labels.get(order[k]), order[k], scores[order[k]]));
-        }
-        return new ClassificationPrediction(top.get(0).label(), top.get(0).score(), top, scores, logits);
+        // An immutable list, which the prediction keeps as it is instead of copying it.
+        return new ClassificationPrediction(top[0].label(), top[0].score(), List.of(top), scores, logits);
     }
 
     static float[] softmax(float[] logits) {

@@ -10,6 +10,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.table.api.TableException;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.FunctionContext;
@@ -54,22 +56,65 @@ public final class AlbertAsyncPredictFunction extends AsyncPredictFunction {
         context.getMetricGroup().addGroup(FlinkBatchMetrics.GROUP).gauge("sharedQueueLength", lease.batcher()::queued);
     }
 
+    /**
+     * The planner's generated code calls this with the input columns; {@link AsyncPredictFunction#eval} would wrap
+     * them in a row, call {@link #asyncPredict} and chain a second future onto the batcher's to complete this one.
+     * Here the batcher's future completes {@code result} directly, with what {@code eval} completes it with.
+     */
+    @Override
+    public void eval(CompletableFuture<Collection<RowData>> result, Object... columns) {
+        predict(rows.input(columns), result, columns);
+    }
+
     @Override
     public CompletableFuture<Collection<RowData>> asyncPredict(RowData input) {
+        CompletableFuture<Collection<RowData>> result = new CompletableFuture<>();
+        predict(rows.input(input), result, null);
+        return result;
+    }
+
+    /**
+     * Queues {@code input} and completes {@code result} with its output rows, or exceptionally when the batcher
+     * fails: with the failure itself ({@code columns} null), or as {@code eval} does, naming the input row.
+     */
+    private void predict(TextInput input, CompletableFuture<Collection<RowData>> result, Object[] columns) {
         CompletableFuture<? extends Outcome<?>> outcome;
         try {
-            outcome = lease.submit(rows.input(input), metrics);
+            outcome = lease.submit(input, metrics);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(e);
+            fail(result, e, columns);
+            return;
         }
-        return outcome.thenApply(result -> {
-            if (result.isSuccess()) {
-                return rows.rows(result.value());
+        outcome.whenComplete((done, error) -> {
+            if (error != null) {
+                fail(result, error, columns);
+                return;
             }
-            LOG.debug("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), result.error().toString());
-            return List.of(rows.failure(result.error().getMessage()));
+            Collection<RowData> out;
+            try {
+                out = rows(done);
+            } catch (RuntimeException e) {
+                fail(result, e, columns);
+                return;
+            }
+            result.complete(out);
         });
+    }
+
+    private Collection<RowData> rows(Outcome<?> outcome) {
+        if (outcome.isSuccess()) {
+            return rows.rows(outcome.value());
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), outcome.error().toString());
+        }
+        return List.of(rows.failure(outcome.error().getMessage()));
+    }
+
+    private static void fail(CompletableFuture<Collection<RowData>> result, Throwable error, Object[] columns) {
+        result.completeExceptionally(columns == null ? error : new TableException(String.format(
+                "Failed to execute asynchronously prediction with input row %s.", GenericRowData.of(columns)), error));
     }
 
     @Override

@@ -20,6 +20,7 @@ import dev.flinkalbert.inference.InvalidModelException;
 import dev.flinkalbert.inference.ModelTask;
 import dev.flinkalbert.inference.PredictorLimits;
 import dev.flinkalbert.inference.SessionSettings;
+import dev.flinkalbert.inference.TaskSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -142,9 +143,10 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
             });
             ModelColumns.Layout layout = ModelColumns.check(task, catalogModel.getResolvedInputSchema(),
                     catalogModel.getResolvedOutputSchema());
+            TaskSpec<?> spec = head.spec(options, layout.outputs());
             AlbertTask<?> engineTask;
             try {
-                engineTask = AlbertTask.builder(ModelLocation.local(albert.directory()), head.spec(options))
+                engineTask = AlbertTask.builder(ModelLocation.local(albert.directory()), spec)
                         .sessionSettings(session)
                         .limits(new PredictorLimits(options.get(BATCH_SIZE), options.get(TOKEN_BUDGET),
                                 options.getOptional(MAX_LENGTH).orElse(null)))
@@ -157,7 +159,8 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
             BatchPolicy policy = BatchPolicy.of(options.get(BATCH_SIZE), options.get(BATCH_LINGER),
                     BatchPolicy.UNLIMITED_COST);
             return new AlbertModelProvider(new AlbertModelSpec(engineTask, policy, layout,
-                    batcherName(albert.directory().toString(), catalogModel.getOptions()),
+                    batcherName(albert.directory().toString(), catalogModel.getOptions(),
+                            spec.equals(head.spec(options)) ? null : spec),
                     context.getConfiguration().get(
                             ExecutionConfigOptions.TABLE_EXEC_ASYNC_ML_PREDICT_MAX_CONCURRENT_OPERATIONS)));
         }
@@ -192,9 +195,12 @@ public final class AlbertModelProviderFactory implements ModelProviderFactory {
                 StreamSupport.stream(option.fallbackKeys().spliterator(), false).map(FallbackKey::getKey));
     }
 
-    /** One batcher per model directory and option set: equal declarations share it, others never do. */
-    private static String batcherName(String directory, Map<String, String> options) {
-        return "albert-sql:" + directory + new TreeMap<>(options);
+    /**
+     * One batcher per model directory and option set: equal declarations share it, others never do; nor do
+     * declarations whose output columns trim the spec ({@code trimmed}, else null) and those whose columns do not.
+     */
+    private static String batcherName(String directory, Map<String, String> options, TaskSpec<?> trimmed) {
+        return "albert-sql:" + directory + new TreeMap<>(options) + (trimmed == null ? "" : " " + trimmed);
     }
 
     private static AlbertModel openChecked(String model, String directory, SessionSettings session) {

@@ -54,7 +54,9 @@ public final class AlbertPredictFunction extends PredictFunction {
         if (outcome.isSuccess()) {
             return rows.rows(outcome.value());
         }
-        LOG.debug("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), outcome.error().toString());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("ALBERT model {}: a row failed: {}", spec.task().modelDirectory(), outcome.error().toString());
+        }
         return List.of(rows.failure(outcome.error().getMessage()));
     }
 

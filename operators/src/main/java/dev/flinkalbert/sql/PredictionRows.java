@@ -20,6 +20,8 @@ final class PredictionRows implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final SqlHead<Object> head;
+    /** Whether every prediction makes exactly one row (all heads but question answering's). */
+    private final boolean oneRowEach;
     private final int first;
     private final int second;
     /** How each output column is read: chosen once per column from the layout, not per row. */
@@ -29,6 +31,7 @@ final class PredictionRows implements Serializable {
     @SuppressWarnings("unchecked") // the head of the task whose predictions this receives
     PredictionRows(ModelColumns.Layout layout) {
         this.head = (SqlHead<Object>) SqlHead.of(layout.task());
+        this.oneRowEach = head.oneRowPerPrediction();
         String[] fields = layout.task().inputFields();
         this.first = layout.inputs().indexOf(fields[0]);
         this.second = layout.inputs().indexOf(fields[1]);
@@ -46,12 +49,27 @@ final class PredictionRows implements Serializable {
         return new TextInput(string(row, first), second < 0 ? null : string(row, second));
     }
 
+    /**
+     * {@link #input(RowData)} from the input columns as the planner's generated code passes them to a predict
+     * function's {@code eval} (internal data structures, in input-schema order), without wrapping them in a row.
+     */
+    TextInput input(Object[] columns) {
+        return new TextInput(string(columns[first]), second < 0 ? null : string(columns[second]));
+    }
+
     private static String string(RowData row, int index) {
         return row.isNullAt(index) ? null : row.getString(index).toString();
     }
 
+    private static String string(Object column) {
+        return column == null ? null : column.toString(); // a StringData: its Java string
+    }
+
     /** The output rows of one prediction. */
     Collection<RowData> rows(Object prediction) {
+        if (oneRowEach) {
+            return List.of(row(prediction)); // no list of sources and no growable list per row
+        }
         List<?> sources = head.rowSources(prediction);
         if (sources.isEmpty()) {
             return List.of(new GenericRowData(columns.length));

@@ -71,6 +71,14 @@ interface SqlHead<P> extends Serializable {
     /** The head's spec from the model's options. */
     TaskSpec<P> spec(ReadableConfig options);
 
+    /**
+     * The spec that fills the declared output columns: {@link #spec(ReadableConfig)}, less any per-row work whose
+     * result no declared column reads.
+     */
+    default TaskSpec<P> spec(ReadableConfig options, List<String> outputColumns) {
+        return spec(options);
+    }
+
     /** Output columns by name and accepted type, in documentation order ({@code error} is added by the caller). */
     Map<String, ModelColumns.ColumnType> outputs();
 
@@ -83,6 +91,11 @@ interface SqlHead<P> extends Serializable {
      */
     default List<?> rowSources(P prediction) {
         return List.of(prediction);
+    }
+
+    /** Whether {@link #rowSources} is always the prediction alone: one output row per input, read from it. */
+    default boolean oneRowPerPrediction() {
+        return true;
     }
 
     final class Classify implements SqlHead<ClassificationPrediction> {
@@ -98,6 +111,12 @@ interface SqlHead<P> extends Serializable {
             return new ClassificationSpec(options.getOptional(TOP_K).orElse(ClassificationSpec.DEFAULT_TOP_K));
         }
 
+        /** Without a {@code scores} column only the best class is read: no ranking of the others per row. */
+        @Override
+        public TaskSpec<ClassificationPrediction> spec(ReadableConfig options, List<String> outputColumns) {
+            return outputColumns.contains(ModelColumns.SCORES) ? spec(options) : new ClassificationSpec(1);
+        }
+
         @Override
         public Map<String, ModelColumns.ColumnType> outputs() {
             Map<String, ModelColumns.ColumnType> outputs = new LinkedHashMap<>();
@@ -111,10 +130,13 @@ interface SqlHead<P> extends Serializable {
         public Column column(String column, LogicalType type) {
             return switch (column) {
                 case ModelColumns.LABEL -> p -> StringData.fromString(((ClassificationPrediction) p).label());
-                case ModelColumns.SCORE -> p -> real(type, ((ClassificationPrediction) p).score());
+                case ModelColumns.SCORE -> {
+                    Real real = real(type);
+                    yield p -> real.box(((ClassificationPrediction) p).score());
+                }
                 case ModelColumns.SCORES -> {
-                    LogicalType valueType = ((MapType) type).getValueType();
-                    yield p -> scores(valueType, ((ClassificationPrediction) p).top());
+                    Real real = real(((MapType) type).getValueType());
+                    yield p -> scores(real, ((ClassificationPrediction) p).top());
                 }
                 default -> p -> null;
             };
@@ -144,8 +166,11 @@ interface SqlHead<P> extends Serializable {
             if (!column.equals(ModelColumns.EMBEDDING)) {
                 return p -> null;
             }
-            LogicalType elementType = ((ArrayType) type).getElementType();
-            return p -> vector(elementType, ((Embedding) p).vector());
+            if (((ArrayType) type).getElementType().getTypeRoot() == LogicalTypeRoot.FLOAT) {
+                // The embedding's vector is its own fresh array, read by this row only: no copy.
+                return p -> new GenericArrayData(((Embedding) p).vector());
+            }
+            return p -> doubles(((Embedding) p).vector());
         }
     }
 
@@ -178,7 +203,10 @@ interface SqlHead<P> extends Serializable {
         public Column column(String column, LogicalType type) {
             return switch (column) {
                 case ModelColumns.ANSWER -> a -> StringData.fromString(((Answer) a).text());
-                case ModelColumns.SCORE -> a -> real(type, ((Answer) a).score());
+                case ModelColumns.SCORE -> {
+                    Real real = real(type);
+                    yield a -> real.box(((Answer) a).score());
+                }
                 case ModelColumns.ANSWER_START -> a -> AnswerSpec.offset((Answer) a, true);
                 case ModelColumns.ANSWER_END -> a -> AnswerSpec.offset((Answer) a, false);
                 default -> a -> null;
@@ -188,6 +216,11 @@ interface SqlHead<P> extends Serializable {
         @Override
         public List<?> rowSources(AnswerPrediction prediction) {
             return prediction.answers();
+        }
+
+        @Override
+        public boolean oneRowPerPrediction() {
+            return false;
         }
     }
 
@@ -244,7 +277,10 @@ interface SqlHead<P> extends Serializable {
             return switch (name.toLowerCase(java.util.Locale.ROOT)) {
                 case "entity_group" -> e -> e.grouped() ? StringData.fromString(e.label()) : null;
                 case "entity" -> e -> e.grouped() ? null : StringData.fromString(e.label());
-                case "score" -> e -> real(type, e.score());
+                case "score" -> {
+                    Real real = real(type);
+                    yield e -> real.box(e.score());
+                }
                 case "word" -> e -> StringData.fromString(e.word());
                 case "start" -> Entity::start;
                 case "end" -> Entity::end;
@@ -259,22 +295,24 @@ interface SqlHead<P> extends Serializable {
         }
     }
 
-    private static Object real(LogicalType type, double value) {
-        return type.getTypeRoot() == LogicalTypeRoot.FLOAT ? (Object) (float) value : (Object) value;
+    /** A score as its column's type holds it (FLOAT or DOUBLE); chosen once per column, not per row. */
+    interface Real extends Serializable {
+        Object box(double value);
     }
 
-    private static GenericMapData scores(LogicalType valueType, List<LabelScore> top) {
+    private static Real real(LogicalType type) {
+        return type.getTypeRoot() == LogicalTypeRoot.FLOAT ? value -> (float) value : value -> value;
+    }
+
+    private static GenericMapData scores(Real real, List<LabelScore> top) {
         Map<StringData, Object> scores = new LinkedHashMap<>();
         for (LabelScore s : top) {
-            scores.put(StringData.fromString(s.label()), real(valueType, s.score()));
+            scores.put(StringData.fromString(s.label()), real.box(s.score()));
         }
         return new GenericMapData(scores);
     }
 
-    private static GenericArrayData vector(LogicalType elementType, float[] vector) {
-        if (elementType.getTypeRoot() == LogicalTypeRoot.FLOAT) {
-            return new GenericArrayData(vector.clone());
-        }
+    private static GenericArrayData doubles(float[] vector) {
         double[] doubles = new double[vector.length];
         for (int i = 0; i < vector.length; i++) {
             doubles[i] = vector[i];

@@ -34,6 +34,26 @@ class ClassificationHeadTest {
         assertEquals(2, multi.top().size(), "topK is capped at the number of classes");
     }
 
+    /** With topK 1 the best class is found without ranking the others: the same class, the first of equal ones. */
+    @Test
+    void theBestClassAloneIsTheFirstOfTheRanking() {
+        List<String> labels = List.of("a", "b", "c");
+        float[][] cases = {{1f, 1f, 0f}, {0f, 2f, 2f}, {0f, 1f, 2f}, {3f, 1f, 2f}, {-1f, -1f, -1f}};
+        String[] best = {"a", "b", "c", "a", "a"}; // by hand: highest logit, leftmost on ties
+        for (boolean multiLabel : new boolean[] {false, true}) {
+            ClassificationHead one = new ClassificationHead(labels, multiLabel, 1);
+            ClassificationHead all = new ClassificationHead(labels, multiLabel, 3);
+            for (int c = 0; c < cases.length; c++) {
+                ClassificationPrediction alone = one.predict(cases[c].clone());
+                ClassificationPrediction ranked = all.predict(cases[c].clone());
+                assertEquals(best[c], alone.label(), "case " + c);
+                assertEquals(List.of(ranked.top().get(0)), alone.top(), "case " + c);
+                assertEquals(ranked.score(), alone.score(), "case " + c);
+                assertArrayEquals(ranked.scores(), alone.scores(), "case " + c);
+            }
+        }
+    }
+
     @Test
     void multiLabelConfigGivesSigmoidScores() throws IOException {
         Path source = Fixtures.require("hf-albert-tiny/seqcls");
