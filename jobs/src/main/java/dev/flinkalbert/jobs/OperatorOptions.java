@@ -55,9 +55,10 @@ public final class OperatorOptions {
     @Option(names = "--shared-batcher", description = "One batcher per TaskManager for all subtasks")
     boolean sharedBatcher;
 
-    @Option(names = "--pipelined", description = "Tokenize the next batch while ONNX Runtime runs this one, on an"
-            + " inference thread of the operator (per-subtask mode; default off)")
-    boolean pipelined;
+    @Option(names = "--pipelined", negatable = true, description = "Tokenize the next batch while ONNX Runtime runs"
+            + " this one, on an inference thread of the operator (per-subtask mode; default: on with a CUDA --device,"
+            + " off on the CPU)")
+    Boolean pipelined;
 
     @Option(names = "--device", paramLabel = "DEVICE",
             description = "cpu, cuda or cuda:N (CUDA needs onnxruntime_gpu) (default: ${DEFAULT-VALUE})")
@@ -104,8 +105,8 @@ public final class OperatorOptions {
         if (sharedBatcher) {
             builder.sharedPerTaskManager(sharedBatcherName);
         }
-        if (pipelined) {
-            builder.pipelined(true);
+        if (pipelined != null) {
+            builder.pipelined(pipelined);
         }
         return builder;
     }

@@ -45,6 +45,7 @@ class BenchCommandsTest {
             assertTrue(size.get("shared_records_per_s").asDouble() > 0, size.toString());
             assertTrue(size.get("operator_x2_records_per_s").asDouble() > 0, size.toString());
             assertTrue(size.get("pipelined_x2_records_per_s").asDouble() > 0, size.toString());
+            assertTrue(size.get("raw-sorted_records_per_s").asDouble() > 0, size.toString());
         }
         assertEquals(2, figures.get("parallelism").asInt());
         assertTrue(figures.get("naive_records_per_s").asDouble() > 0);
@@ -53,6 +54,7 @@ class BenchCommandsTest {
         assertEquals(ratio(out, "shared/operator"), format(figures.get("shared_over_operator").asDouble()));
         assertEquals(ratio(out, "scaling"), format(figures.get("scaling").asDouble()));
         assertEquals(ratio(out, "pipelined scaling"), format(figures.get("pipelined_scaling").asDouble()));
+        assertEquals(ratio(out, "raw-sorted/raw"), format(figures.get("raw-sorted_over_raw").asDouble()));
         assertEquals(ratio(out, "operator/naive"), format(figures.get("operator_over_naive").asDouble()));
         List<String> lines = out.strip().lines().toList();
         assertTrue(lines.get(lines.size() - 2).startsWith("operator/naive: "), out);

@@ -52,7 +52,11 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
         this.flushBatches = b.flushBatches;
         this.maxLinger = b.maxLinger;
         this.sharedBatcherName = b.sharedBatcherName;
-        this.pipelined = b.pipelined;
+        // By default the engine gets its own thread where it runs on a GPU: there the device computes while the task
+        // thread tokenizes. On the CPU, with a slot per core, the cores are already busy and the hand-over costs more
+        // than it gains (see README, Benchmarks).
+        this.pipelined = b.pipelined != null ? b.pipelined
+                : b.sharedBatcherName == null && task.sessionSettings().wantsCuda();
         this.name = b.name;
         this.uid = b.uid;
         this.modelId = b.modelId != null ? b.modelId : String.valueOf(b.location.directory().getFileName());
@@ -157,7 +161,7 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
         private int flushBatches = DEFAULT_FLUSH_BATCHES;
         private Duration maxLinger = BatchPolicy.DEFAULT_MAX_LINGER;
         private String sharedBatcherName;
-        private boolean pipelined;
+        private Boolean pipelined;
         private String name;
         private String uid;
         private String modelId;
@@ -250,7 +254,8 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
 
         /**
          * Tokenize the next batch on the task thread while ONNX Runtime runs this one on the operator's own
-         * inference thread ({@link MicroBatching.Builder#pipelined}); default off. Per-subtask mode only.
+         * inference thread ({@link MicroBatching.Builder#pipelined}). Per-subtask mode only. Default: on with a CUDA
+         * {@link #device}, off on the CPU (where every core already runs a slot's task thread).
          */
         public B pipelined(boolean pipelined) {
             this.pipelined = pipelined;
@@ -296,7 +301,7 @@ public abstract class AlbertTransform<P, R extends SpecificRecord> implements Se
             if (flushBatches < 1) {
                 problems.add("flushBatches must be at least 1, got " + flushBatches);
             }
-            if (pipelined && sharedBatcherName != null) {
+            if (Boolean.TRUE.equals(pipelined) && sharedBatcherName != null) {
                 problems.add("pipelined(true) and sharedPerTaskManager(name) exclude each other: the shared batcher"
                         + " already runs the engine on its own thread; remove one of them");
             }

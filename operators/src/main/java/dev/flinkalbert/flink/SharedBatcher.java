@@ -16,6 +16,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,8 +29,12 @@ import org.apache.flink.annotation.Internal;
  * One batcher per JVM (per TaskManager) that many callers feed, so that one accelerator sees full batches even when
  * each Flink subtask alone would give small ones. Callers {@link #acquire} a {@link Lease} by name and
  * {@link Lease#submit} records one at a time; a single flush thread builds batches by the {@link BatchPolicy}
- * (count, linger after the first queued record, cost budget), runs them with failure bisection and completes each
- * record's future with its {@link Outcome}. The processor is created by the first lease and closed with the last.
+ * (count, linger after the first queued record, cost budget) and prepares each ({@link BatchProcessor#prepare}, e.g.
+ * tokenizes it); an engine thread runs the prepared batches in order, with failure bisection, and completes each
+ * record's future with its {@link Outcome}. While the engine (ONNX Runtime on the CPU or a GPU) runs one batch, the
+ * flush thread prepares the next; at most {@value #BATCHES_IN_FLIGHT} batches are prepared or running, beyond that
+ * the flush thread waits, the queue fills and {@link Lease#submit} blocks. The processor is created by the first lease
+ * and closed with the last, after the engine thread's last batch.
  *
  * <p>A batch does not wait out its linger when no record can join it: when every lease has its whole in-flight
  * allowance ({@link #acquire(String, BatchPolicy, int, int, BatchProcessorFactory) inFlightLimit}, the async
@@ -56,6 +64,11 @@ public final class SharedBatcher<IN, OUT> {
     private static final long IDLE_POLL_MILLIS = 100;
     private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
     private static final Map<String, Slot> REGISTRY = new HashMap<>();
+    /**
+     * Batches prepared or in the engine at once, as the pipelined operator's default: one running while the next is
+     * tokenized, so that an accelerator does not wait for the CPU between batches.
+     */
+    static final int BATCHES_IN_FLIGHT = MicroBatching.DEFAULT_BATCHES_IN_FLIGHT;
 
     private final String name;
     private final BatchPolicy policy;
@@ -64,6 +77,10 @@ public final class SharedBatcher<IN, OUT> {
     private final BatchRunner<IN, OUT> runner;
     private final BlockingQueue<Request<IN, OUT>> queue;
     private final Thread flushThread;
+    /** Runs prepared batches, one at a time, while the flush thread builds and prepares the next. */
+    private final ExecutorService engineThread;
+    /** Batches prepared or running on the engine thread; the flush thread waits for one to free up. */
+    private final Semaphore batchesInFlight = new Semaphore(BATCHES_IN_FLIGHT);
     /** The leases now holding this batcher: whether all are saturated decides an early flush. */
     private final List<Lease<IN, OUT>> leases = new CopyOnWriteArrayList<>();
     private volatile boolean closing;
@@ -77,6 +94,11 @@ public final class SharedBatcher<IN, OUT> {
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.flushThread = new Thread(this::flushLoop, "shared-batcher-" + name);
         this.flushThread.setDaemon(true);
+        this.engineThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "shared-batcher-engine-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** An in-flight allowance that is not known (e.g. SQL's): batches of such a batcher flush by count and linger. */
@@ -242,62 +264,93 @@ public final class SharedBatcher<IN, OUT> {
         Request<IN, OUT> carried = null;
         try {
             while (true) {
-                Request<IN, OUT> first =
-                        carried != null ? carried : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-                carried = null;
-                if (first == WAKE_UP) {
-                    continue;
-                }
-                if (first == null) {
-                    if (closing && queue.isEmpty()) {
-                        return;
-                    }
-                    continue;
-                }
-                List<Request<IN, OUT>> batch = new ArrayList<>(policy.maxRecords());
-                batch.add(first);
-                long cost = first.cost;
-                long deadline = first.queuedNanos + TimeUnit.MILLISECONDS.toNanos(policy.maxLingerMillis());
-                FlushReason reason = FlushReason.FULL;
-                while (!policy.isFull(batch.size(), cost)) {
-                    // Take what is already queued first: a backlog makes full batches, past the deadline too.
-                    Request<IN, OUT> next = queue.poll();
-                    if (next == null) {
-                        if (noMoreInput()) {
-                            reason = FlushReason.NO_MORE_INPUT;
-                            break;
-                        }
-                        long remaining = deadline - System.nanoTime();
-                        if (remaining <= 0 || closing) {
-                            reason = closing ? FlushReason.DRAIN : FlushReason.LINGER;
-                            break; // linger over, or closing: no one is left to add records
-                        }
-                        next = queue.poll(Math.min(remaining, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS);
-                        if (next == null) {
-                            continue;
-                        }
-                    }
-                    if (next == WAKE_UP) {
+                // Room among the batches in flight first: while there is none, records wait in the queue (and
+                // callers block when it is full) instead of in a batch that is built but cannot be handed over.
+                batchesInFlight.acquire();
+                boolean handedOver = false;
+                try {
+                    Request<IN, OUT> first =
+                            carried != null ? carried : queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+                    carried = null;
+                    if (first == WAKE_UP) {
                         continue;
                     }
-                    if (policy.overflows(batch.size(), cost, next.cost)) {
-                        carried = next;
-                        break;
+                    if (first == null) {
+                        if (closing && queue.isEmpty()) {
+                            return;
+                        }
+                        continue;
                     }
-                    batch.add(next);
-                    cost += next.cost;
+                    List<Request<IN, OUT>> batch = new ArrayList<>(policy.maxRecords());
+                    batch.add(first);
+                    long cost = first.cost;
+                    long deadline = first.queuedNanos + TimeUnit.MILLISECONDS.toNanos(policy.maxLingerMillis());
+                    FlushReason reason = FlushReason.FULL;
+                    while (!policy.isFull(batch.size(), cost)) {
+                        // Take what is already queued first: a backlog makes full batches, past the deadline too.
+                        Request<IN, OUT> next = queue.poll();
+                        if (next == null) {
+                            if (noMoreInput()) {
+                                reason = FlushReason.NO_MORE_INPUT;
+                                break;
+                            }
+                            long remaining = deadline - System.nanoTime();
+                            if (remaining <= 0 || closing) {
+                                reason = closing ? FlushReason.DRAIN : FlushReason.LINGER;
+                                break; // linger over, or closing: no one is left to add records
+                            }
+                            next = queue.poll(Math.min(remaining, IDLE_POLL_NANOS), TimeUnit.NANOSECONDS);
+                            if (next == null) {
+                                continue;
+                            }
+                        }
+                        if (next == WAKE_UP) {
+                            continue;
+                        }
+                        if (policy.overflows(batch.size(), cost, next.cost)) {
+                            carried = next;
+                            break;
+                        }
+                        batch.add(next);
+                        cost += next.cost;
+                    }
+                    flush(batch, reason);
+                    handedOver = true;
+                } finally {
+                    if (!handedOver) {
+                        batchesInFlight.release();
+                    }
                 }
-                flush(batch, reason);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             failAll(carried);
+            stopEngineThread();
             closeProcessor();
         }
     }
 
-    /** The flush thread owns the processor once started: only it calls it, so only it closes it. */
+    /** Lets the engine thread finish the batches handed to it (their futures complete), then ends it. */
+    private void stopEngineThread() {
+        engineThread.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (engineThread.awaitTermination(1, TimeUnit.SECONDS)) {
+                    break;
+                }
+                LOG.info("Shared batcher '{}' waits for its engine thread to finish a batch", name);
+            } catch (InterruptedException e) {
+                interrupted = true; // the processor must not close under a running batch: wait on
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The flush and engine threads own the processor once started; the flush thread closes it after both. */
     private void closeProcessor() {
         try {
             processor.close();
@@ -306,6 +359,10 @@ public final class SharedBatcher<IN, OUT> {
         }
     }
 
+    /**
+     * Prepares the batch on the flush thread (which holds a permit of {@link #batchesInFlight} for it) and hands it to
+     * the engine thread, which runs it, completes the records' futures and gives the permit back.
+     */
     private void flush(List<Request<IN, OUT>> batch, FlushReason reason) throws InterruptedException {
         long now = System.nanoTime();
         List<IN> values = new ArrayList<>(batch.size());
@@ -315,14 +372,45 @@ public final class SharedBatcher<IN, OUT> {
             request.metrics.flushed(request.cost, now - request.queuedNanos);
             values.add(request.record);
         }
+        BatchProcessor.PreparedBatch<OUT> prepared;
+        try {
+            prepared = processor.prepare(values); // while the engine thread runs the previous batch
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            prepared = () -> {
+                throw e; // the engine thread bisects the batch with process()
+            };
+        }
+        BatchProcessor.PreparedBatch<OUT> work = prepared;
+        try {
+            engineThread.execute(() -> {
+                try {
+                    complete(batch, values, work, metrics);
+                } finally {
+                    batchesInFlight.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // only after stopEngineThread, which runs once the flush loop has ended
+            throw new IllegalStateException("shared batcher '" + name + "' handed a batch to a stopped engine", e);
+        }
+    }
+
+    /** Runs a prepared batch (engine thread) and completes its records' futures. */
+    private void complete(List<Request<IN, OUT>> batch, List<IN> values, BatchProcessor.PreparedBatch<OUT> work,
+            FanOutMetrics metrics) {
         List<Outcome<OUT>> outcomes;
         try {
-            outcomes = runner.run(values, metrics);
+            outcomes = runner.run(values, work, metrics);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failBatch(batch, new IllegalStateException("shared batcher '" + name + "' was interrupted", e));
+            return;
         } catch (RuntimeException | Error e) {
             // A broken processor (not a bad record): fail these records' futures, which fails their jobs.
             LOG.error("Shared batcher '{}' failed on a batch of {} records", name, batch.size(), e);
-            batch.forEach(request -> request.lease.inFlight.decrementAndGet());
-            batch.forEach(request -> request.future.completeExceptionally(e));
+            failBatch(batch, e);
             return;
         }
         // Uncounted before any future completes: a completion lets its caller submit again at once.
@@ -334,6 +422,11 @@ public final class SharedBatcher<IN, OUT> {
             }
             batch.get(i).future.complete(outcome);
         }
+    }
+
+    private static <IN, OUT> void failBatch(List<Request<IN, OUT>> batch, Throwable error) {
+        batch.forEach(request -> request.lease.inFlight.decrementAndGet());
+        batch.forEach(request -> request.future.completeExceptionally(error));
     }
 
     /** On an interrupted flush thread: nobody will complete what is left. */
