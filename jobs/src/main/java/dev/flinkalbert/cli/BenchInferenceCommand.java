@@ -45,23 +45,12 @@ public final class BenchInferenceCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BenchWorkloadOptions workload;
 
-    @Option(names = "--intra-op-threads", defaultValue = "" + BenchWorkloadOptions.DEFAULT_INTRA_OP_THREADS,
-            paramLabel = "N", description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
-
-    @Option(names = "--records", paramLabel = "N",
-            description = "Texts per pass (default: enough for about " + BenchWorkloadOptions.AUTO_SECONDS
-                    + " s of ONNX Runtime alone at the largest batch size, at least "
-                    + InferenceBench.MIN_AUTO_RECORDS + ")")
-    Integer records;
+    @CommandLine.Mixin
+    BenchPassOptions passes;
 
     @Option(names = "--batch-sizes", defaultValue = "1,8,32,64", split = ",", paramLabel = "N,…",
             description = "Batch sizes (default: ${DEFAULT-VALUE})")
     List<Integer> batchSizes;
-
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N",
-            description = "Timed passes per variant; the median counts (default: ${DEFAULT-VALUE})")
-    int repeats;
 
     @Option(names = "--flush-batches", defaultValue = "" + BenchWorkloadOptions.DEFAULT_FLUSH_BATCHES, paramLabel = "K",
             description = "The operator flushes K batches at once, sorted by length before they are cut into"
@@ -84,30 +73,29 @@ public final class BenchInferenceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (repeats < 1 || (records != null && records < 1) || flushBatches < 1 || parallelism < 1
-                || batchSizes.stream().anyMatch(b -> b < 1)) {
+        passes.check(spec.commandLine());
+        if (flushBatches < 1 || parallelism < 1 || batchSizes.stream().anyMatch(b -> b < 1)) {
             throw new ParameterException(spec.commandLine(),
-                    "--repeats, --records, --flush-batches, --parallelism and --batch-sizes must be >= 1");
+                    "--flush-batches, --parallelism and --batch-sizes must be >= 1");
         }
         if (parallelism > BenchCluster.SLOTS) {
             throw new ParameterException(spec.commandLine(), "--parallelism " + parallelism + " is more than the "
                     + BenchCluster.SLOTS + " slots of the bench's TaskManager (the machine's cores, at least 4)");
         }
         int largest = batchSizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        int records = this.records != null ? this.records
-                : workload.autoRecords(spec.commandLine(), modelDirectory, null, intraOpThreads, largest);
+        int records = passes.records(spec.commandLine(), modelDirectory, workload, largest);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
         List<Variant> variants = variants();
-        try (InferenceBench bench = new InferenceBench(modelDirectory, intraOpThreads, texts)) {
+        try (InferenceBench bench = new InferenceBench(modelDirectory, passes.intraOpThreads, texts)) {
             out.printf("model %s (%s), %d texts of %s tokens (mean %.1f), %d intra-op threads, %d repeats,"
                     + " operator flushes %d batches%n", modelDirectory, bench.model().task(), records, workload.lengths,
-                    bench.meanTokens(), intraOpThreads, repeats, flushBatches);
+                    bench.meanTokens(), passes.intraOpThreads, passes.repeats, flushBatches);
             int n = batchSizes.size();
             // [batch size][variant][repeat]; variants interleaved within each repeat, so that a noisy neighbour slows
             // all of them alike
-            double[][][] seconds = new double[n][variants.size()][repeats];
-            double[] naiveSeconds = new double[repeats];
-            for (int r = -1; r < repeats; r++) { // pass -1 warms up
+            double[][][] seconds = new double[n][variants.size()][passes.repeats];
+            double[] naiveSeconds = new double[passes.repeats];
+            for (int r = -1; r < passes.repeats; r++) { // pass -1 warms up
                 for (int i = 0; i < n; i++) {
                     for (int v = 0; v < variants.size(); v++) {
                         double pass = variants.get(v).run(bench, batchSizes.get(i), flushBatches);
@@ -220,8 +208,8 @@ public final class BenchInferenceCommand implements Callable<Integer> {
         root.put("records", records);
         root.put("lengths", workload.lengths);
         root.put("mean_tokens", bench.meanTokens());
-        root.put("intra_op_threads", intraOpThreads);
-        root.put("repeats", repeats);
+        root.put("intra_op_threads", passes.intraOpThreads);
+        root.put("repeats", passes.repeats);
         root.put("flush_batches", flushBatches);
         root.put("parallelism", parallelism);
         ArrayNode sizes = root.putArray("batch_sizes");

@@ -28,9 +28,11 @@ import picocli.CommandLine.Spec;
  * bench texts in a loop → the model's operator as the jobs build it → a counting sink) runs at parallelism 1 and at
  * {@code --subtasks} on a TaskManager of {@code --subtasks} slots, each in a fresh JVM ({@link MemoryProbe}) with the
  * same class path and the same fixed, pre-touched heap; after the warm-up each samples its resident set from
- * {@code /proc/self/status}. Ends with {@code memory/model} = (RSS at N − RSS at 1) ÷ the size of {@code model.onnx}:
- * near 0 when the subtasks share one ONNX Runtime session, near N − 1 when each loads the model. With {@code --soak},
- * the N-subtask JVM then keeps running and sampling, and the bench ends with {@code soak growth} in MiB/min.
+ * {@code /proc/self/status}. The pair of JVMs runs {@code --repeats} times (1, N, 1, N, …: a resident set moves by
+ * tens of MiB between two runs of the same JVM), and the bench ends with {@code memory/model} = the median of
+ * (RSS at N − RSS at 1) ÷ the size of {@code model.onnx}: near 0 when the subtasks share one ONNX Runtime session and
+ * run one batch at a time, near N − 1 when each loads the model. With {@code --soak}, the last N-subtask JVM then
+ * keeps running and sampling, and the bench ends with {@code soak growth} in MiB/min.
  */
 @Command(
         name = "memory",
@@ -86,6 +88,11 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             description = "Time between samples (default: ${DEFAULT-VALUE})")
     Duration sampleInterval;
 
+    @Option(names = "--repeats", defaultValue = "3", paramLabel = "N",
+            description = "Pairs of measuring JVMs (1 subtask, then N); the median growth counts"
+                    + " (default: ${DEFAULT-VALUE})")
+    int repeats;
+
     @Option(names = "--heap", defaultValue = "1g", paramLabel = "SIZE",
             description = "Heap of each measuring JVM, -Xms = -Xmx and pre-touched, so that both hold it resident"
                     + " in full and the difference is what the subtasks add (default: ${DEFAULT-VALUE})")
@@ -134,21 +141,28 @@ public final class BenchMemoryCommand implements Callable<Integer> {
                 warmUp.toSeconds(), warmUpRecords, samples, format(sampleInterval));
 
         List<ObjectNode> runs = new ArrayList<>();
+        double[] growths = new double[repeats];
         try {
-            for (int parallelism : new int[] {1, subtasks}) {
-                runs.add(measure(transform, work.texts(), parallelism,
-                        parallelism == subtasks ? soakFor : Duration.ZERO, out));
+            for (int r = 1; r <= repeats; r++) {
+                ObjectNode one = measure(transform, work.texts(), 1, r, Duration.ZERO, out);
+                ObjectNode many = measure(transform, work.texts(), subtasks, r,
+                        r == repeats ? soakFor : Duration.ZERO, out);
+                growths[r - 1] = many.get("rss_mib").asDouble() - one.get("rss_mib").asDouble();
+                out.printf("  repeat %d: growth %.1f MiB%n", r, growths[r - 1]);
+                runs.add(one);
+                runs.add(many);
             }
         } catch (MemoryProbe.ProbeFailedException e) {
             spec.commandLine().getErr().println("bench memory: " + e.getMessage());
             return 1;
         }
 
-        double growthMib = runs.get(1).get("rss_mib").asDouble() - runs.get(0).get("rss_mib").asDouble();
+        double growthMib = BenchFigures.median(growths);
         double memoryOverModel = growthMib * MIB / work.modelBytes();
-        out.printf("growth: %.1f MiB for %d more subtasks; model.onnx %.1f MiB%n", growthMib, subtasks - 1,
-                work.modelBytes() / MIB);
-        ObjectNode soakFigures = runs.get(1).has("soak") ? soakFigures((ArrayNode) runs.get(1).remove("soak")) : null;
+        out.printf("growth: %.1f MiB (median of %d) for %d more subtasks; model.onnx %.1f MiB%n", growthMib, repeats,
+                subtasks - 1, work.modelBytes() / MIB);
+        ObjectNode last = runs.get(runs.size() - 1);
+        ObjectNode soakFigures = last.has("soak") ? soakFigures((ArrayNode) last.remove("soak")) : null;
         if (soakFigures != null) {
             out.printf("soak (%d subtasks, %d samples): first %.1f MiB, last %.1f MiB, max %.1f MiB%n", subtasks,
                     soakFigures.get("samples").size(), soakFigures.get("first_mib").asDouble(),
@@ -162,6 +176,10 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         ObjectNode root = settingsJson(work);
         ArrayNode runsNode = root.putArray("runs");
         runs.forEach(runsNode::add);
+        ArrayNode growthsNode = root.putArray("rss_growths_mib");
+        for (double g : growths) {
+            growthsNode.add(g);
+        }
         root.put("rss_growth_mib", growthMib);
         root.put("memory_over_model", memoryOverModel);
         if (soakFigures != null) {
@@ -194,8 +212,11 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         return new Workload(task, benchTexts, Files.size(modelDirectory.resolve(AlbertModel.MODEL_FILE)));
     }
 
-    /** One child JVM at {@code parallelism} (soaking for {@code soakFor} after its samples); its figures, printed. */
-    private ObjectNode measure(AlbertTransform<?, ?> transform, List<String> benchTexts, int parallelism,
+    /**
+     * One child JVM at {@code parallelism} in repeat {@code repeat} (soaking for {@code soakFor} after its samples);
+     * its figures, printed.
+     */
+    private ObjectNode measure(AlbertTransform<?, ?> transform, List<String> benchTexts, int parallelism, int repeat,
             Duration soakFor, PrintWriter out) throws Exception {
         MemoryProbe.Plan plan = new MemoryProbe.Plan(transform, benchTexts, parallelism, subtasks, warmUp,
                 warmUpRecords, samples, sampleInterval, soakFor, soakInterval);
@@ -203,10 +224,11 @@ public final class BenchMemoryCommand implements Callable<Integer> {
             out.printf("soak: %d subtasks for %s after their samples, a sample every %s%n", parallelism,
                     format(soakFor), format(soakInterval));
         }
-        Path log = logFile(parallelism);
+        Path log = logFile(parallelism, repeat);
         ObjectNode run = MemoryProbe.run(plan, heap, log, sample -> out.printf(
                 "  soak %6.0f s: RSS %8.1f MiB, %,d results%n", sample.get("t_s").asDouble(),
                 sample.get("rss_mib").asDouble(), sample.get("results").asLong()));
+        run.put("repeat", repeat);
         run.put("log", log.toString());
         int opened = run.get("sessions_opened").asInt();
         int users = run.get("session_users").asInt();
@@ -231,6 +253,7 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         root.put("intra_op_threads", operator.intraOpThreads());
         root.put("operator_mode", mode());
         root.put("subtasks", subtasks);
+        root.put("repeats", repeats);
         root.put("heap", heap);
         ArrayNode jvm = root.putArray("jvm_options");
         MemoryProbe.jvmOptions(heap).forEach(jvm::add);
@@ -250,9 +273,9 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         if (subtasks < 2) {
             throw new ParameterException(spec.commandLine(), "--subtasks must be >= 2 (it is compared with 1)");
         }
-        if (texts < 1 || samples < 1 || warmUpRecords < 0) {
+        if (texts < 1 || samples < 1 || repeats < 1 || warmUpRecords < 0) {
             throw new ParameterException(spec.commandLine(),
-                    "--texts and --samples must be >= 1, --warm-up-records >= 0");
+                    "--texts, --samples and --repeats must be >= 1, --warm-up-records >= 0");
         }
         if (operator.batchSize() < 1 || operator.flushBatches() < 1 || operator.intraOpThreads() < 1) {
             throw new ParameterException(spec.commandLine(),
@@ -295,10 +318,10 @@ public final class BenchMemoryCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    /** The log of the measuring JVM at {@code parallelism}, beside the JSON figures. */
-    private Path logFile(int parallelism) {
+    /** The log of the measuring JVM at {@code parallelism} in repeat {@code repeat}, beside the JSON figures. */
+    private Path logFile(int parallelism, int repeat) {
         Path parent = jsonOut.toAbsolutePath().getParent();
-        return parent.resolve("bench-memory-p" + parallelism + ".log");
+        return parent.resolve("bench-memory-p" + parallelism + "-r" + repeat + ".log");
     }
 
     /**

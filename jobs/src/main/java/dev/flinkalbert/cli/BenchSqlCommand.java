@@ -47,14 +47,8 @@ public final class BenchSqlCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BenchWorkloadOptions workload;
 
-    @Option(names = "--intra-op-threads", defaultValue = "" + BenchWorkloadOptions.DEFAULT_INTRA_OP_THREADS,
-            paramLabel = "N", description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE})")
-    int intraOpThreads;
-
-    @Option(names = "--records", paramLabel = "N",
-            description = "Texts per pass (default: enough for about " + BenchWorkloadOptions.AUTO_SECONDS
-                    + " s of ONNX Runtime alone at the batch size, at least " + InferenceBench.MIN_AUTO_RECORDS + ")")
-    Integer records;
+    @CommandLine.Mixin
+    BenchPassOptions passes;
 
     @Option(names = "--batch-size", defaultValue = "32", paramLabel = "N",
             description = "Rows per model call on both paths (default: ${DEFAULT-VALUE})")
@@ -73,10 +67,6 @@ public final class BenchSqlCommand implements Callable<Integer> {
     @Option(names = "--sync", description = "Also time ML_PREDICT's synchronous function (one row per model call)")
     boolean sync;
 
-    @Option(names = "--repeats", defaultValue = "5", paramLabel = "N",
-            description = "Timed passes per variant; the median counts (default: ${DEFAULT-VALUE})")
-    int repeats;
-
     @Option(names = "--json-out", defaultValue = DEFAULT_JSON_OUT, paramLabel = "FILE",
             description = "Where to write the figures (default: ${DEFAULT-VALUE})")
     Path jsonOut;
@@ -84,23 +74,21 @@ public final class BenchSqlCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (repeats < 1 || (records != null && records < 1) || batchSize < 1 || inFlightBatches < 1
-                || intraOpThreads < 1) {
-            throw new ParameterException(spec.commandLine(), "--repeats, --records, --batch-size,"
-                    + " --in-flight-batches and --intra-op-threads must be >= 1");
+        passes.check(spec.commandLine());
+        if (batchSize < 1 || inFlightBatches < 1) {
+            throw new ParameterException(spec.commandLine(), "--batch-size and --in-flight-batches must be >= 1");
         }
         long inFlight = (long) batchSize * inFlightBatches;
         if (inFlight > Integer.MAX_VALUE) {
             throw new ParameterException(spec.commandLine(), "--batch-size × --in-flight-batches is too large");
         }
-        int records = this.records != null ? this.records
-                : workload.autoRecords(spec.commandLine(), modelDirectory, null, intraOpThreads, batchSize);
+        int records = passes.records(spec.commandLine(), modelDirectory, workload, batchSize);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
         boolean pipelined = !operatorOnTaskThread;
         String operatorMode = pipelined ? "pipelined" : "task thread";
         SqlBench bench;
         try {
-            bench = new SqlBench(modelDirectory, intraOpThreads, texts);
+            bench = new SqlBench(modelDirectory, passes.intraOpThreads, texts);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--model-dir " + e.getMessage(), e);
         }
@@ -108,12 +96,12 @@ public final class BenchSqlCommand implements Callable<Integer> {
             out.printf("model %s (%s), %d texts of %s tokens, batch size %d, %d batches in flight"
                     + " (ML_PREDICT max-concurrent-operations %d), %d intra-op threads, operator %s, %d repeats%n",
                     modelDirectory, bench.model().task(), records, workload.lengths, batchSize, inFlightBatches,
-                    inFlight, intraOpThreads, operatorMode, repeats);
+                    inFlight, passes.intraOpThreads, operatorMode, passes.repeats);
             // Variants interleaved within each repeat, so that a noisy neighbour slows all of them alike.
-            double[] sqlSeconds = new double[repeats];
-            double[] operatorSeconds = new double[repeats];
-            double[] syncSeconds = new double[repeats];
-            for (int r = -1; r < repeats; r++) { // pass -1 warms up
+            double[] sqlSeconds = new double[passes.repeats];
+            double[] operatorSeconds = new double[passes.repeats];
+            double[] syncSeconds = new double[passes.repeats];
+            for (int r = -1; r < passes.repeats; r++) { // pass -1 warms up
                 double sqlPass = bench.sql(true, batchSize, (int) inFlight);
                 double operatorPass = bench.operator(batchSize, pipelined, inFlightBatches);
                 double syncPass = sync ? bench.sql(false, batchSize, (int) inFlight) : 0;
@@ -143,9 +131,9 @@ public final class BenchSqlCommand implements Callable<Integer> {
             root.put("batch_size", batchSize);
             root.put("in_flight_batches", inFlightBatches);
             root.put("max_concurrent_operations", inFlight);
-            root.put("intra_op_threads", intraOpThreads);
+            root.put("intra_op_threads", passes.intraOpThreads);
             root.put("operator_pipelined", pipelined);
-            root.put("repeats", repeats);
+            root.put("repeats", passes.repeats);
             root.put("sql_async_records_per_s", sql);
             root.put("operator_records_per_s", operator);
             if (syncRate != null) {

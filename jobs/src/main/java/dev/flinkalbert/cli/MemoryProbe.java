@@ -34,6 +34,7 @@ import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.runtime.client.JobStatusMessage;
 import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -84,6 +85,8 @@ public final class MemoryProbe {
     static final Duration WARM_UP_LIMIT = Duration.ofMinutes(10);
 
     private static final long POLL_MILLIS = 100;
+    /** Longest wait for each step of stopping the measuring job and its cluster. */
+    private static final long STOP_SECONDS = 30;
 
     /** Results counted by {@link CountingSink}: the MiniCluster runs in this JVM and loads this class once. */
     static final AtomicLong RESULTS = new AtomicLong();
@@ -145,6 +148,8 @@ public final class MemoryProbe {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions(heap));
+            // A crash report goes beside the logs, not into whatever directory the bench was started from.
+            command.add("-XX:ErrorFile=" + log.toAbsolutePath().getParent().resolve("hs_err_pid%p.log"));
             command.add(MemoryProbe.class.getName());
             command.add(planFile.toString());
             Files.createDirectories(log.toAbsolutePath().getParent());
@@ -174,9 +179,11 @@ public final class MemoryProbe {
                 }
             }
             int exit = process.waitFor();
-            if (result == null) {
+            if (result == null || exit != 0) {
+                // A JVM that crashed after its figures (exit 134: a native fault on the way out) fails the bench too.
                 throw new ProbeFailedException("the measuring JVM (" + plan.parallelism() + " subtasks) "
-                        + (error != null ? "failed: " + error : "exited with code " + exit + " without figures")
+                        + (error != null ? "failed: " + error : "exited with code " + exit
+                                + (result == null ? " without figures" : " after its figures"))
                         + " (its log: " + log + ")");
             }
             return result;
@@ -204,9 +211,7 @@ public final class MemoryProbe {
                 plan = (Plan) in.readObject();
             }
             Files.delete(planFile); // read once; nothing is left behind if the bench is killed
-            ObjectNode result = measure(plan);
-            emit(RESULT, result);
-            // The job is still running: ending the process ends it (nothing in it outlives this JVM).
+            emit(RESULT, measure(plan));
             System.exit(0);
         } catch (Throwable e) {
             e.printStackTrace();
@@ -225,6 +230,17 @@ public final class MemoryProbe {
                 .withRandomPorts()
                 .build());
         cluster.start();
+        try {
+            return measure(plan, cluster, sessions);
+        } finally {
+            // The job is endless: cancel it and stop the cluster before the JVM exits. Exiting with a task thread
+            // still inside OrtSession.run lets ONNX Runtime's exit-time teardown free what that call is using (a
+            // SIGSEGV and an hs_err file in the working directory, seen at the end of a 4-subtask run).
+            stop(cluster);
+        }
+    }
+
+    private static ObjectNode measure(Plan plan, MiniCluster cluster, SessionLog sessions) throws Exception {
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(new Configuration());
         env.setParallelism(plan.parallelism());
         DataStream<TextEvent> events = env.fromSequence(0, Long.MAX_VALUE)
@@ -312,6 +328,21 @@ public final class MemoryProbe {
     /** Adds the counting sink (a method of its own to name the results' type). */
     private static <R> void countResults(SingleOutputStreamOperator<R> results) {
         results.sinkTo(new CountingSink<>()).name("count-results");
+    }
+
+    /** Cancels the cluster's running jobs, waits for them to end and closes the cluster, each step bounded. */
+    private static void stop(MiniCluster cluster) {
+        try {
+            for (JobStatusMessage job : cluster.listJobs().get(STOP_SECONDS, TimeUnit.SECONDS)) {
+                if (!job.getJobState().isGloballyTerminalState()) {
+                    cluster.cancelJob(job.getJobId()).get(STOP_SECONDS, TimeUnit.SECONDS);
+                }
+                cluster.requestJobResult(job.getJobId()).get(STOP_SECONDS, TimeUnit.SECONDS);
+            }
+            cluster.closeAsync().get(STOP_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("bench memory: the measuring job did not stop within " + STOP_SECONDS + " s: " + e);
+        }
     }
 
     private static void requireRunning(MiniCluster cluster, JobID job) throws Exception {

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code ./albert bench memory} end to end on the tiny classifier with a short warm-up and a soak of a few seconds:
- * two real child JVMs, the closing lines and JSON figures that agree with them. How much memory anything takes is for
+ * {@code ./albert bench memory} end to end on the tiny classifier with a short warm-up, two repeats and a soak of a
+ * few seconds: four real child JVMs, the closing lines and JSON figures that agree with them. How much memory anything takes is for
  * the benchmark to say, not this test; that 1 and 4 subtasks each open one ONNX Runtime session is the product's
  * promise (sessions shared per process), so it is checked.
  */
@@ -35,7 +35,7 @@ class BenchMemoryCommandTest {
         Path json = dir.resolve("memory.json");
         String out = run("bench", "memory", "--model-dir", model.toString(), "--texts", "64", "--warm-up", "1s",
                 "--warm-up-records", "64", "--samples", "2", "--sample-interval", "200ms", "--heap", "256m",
-                "--soak", "2s", "--soak-interval", "1s", "--json-out", json.toString());
+                "--repeats", "2", "--soak", "2s", "--soak-interval", "1s", "--json-out", json.toString());
 
         JsonNode figures = JSON.readTree(json.toFile());
         assertEquals("memory", figures.get("benchmark").asText());
@@ -44,11 +44,12 @@ class BenchMemoryCommandTest {
         assertEquals(List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"),
                 JSON.convertValue(figures.get("jvm_options"), List.class).subList(0, 3));
         JsonNode runs = figures.get("runs");
-        assertEquals(2, runs.size());
-        int[] parallelism = {1, 4};
-        for (int i = 0; i < 2; i++) {
+        assertEquals(4, runs.size());
+        int[] parallelism = {1, 4, 1, 4};
+        for (int i = 0; i < 4; i++) {
             JsonNode run = runs.get(i);
             assertEquals(parallelism[i], run.get("parallelism").asInt(), run.toString());
+            assertEquals(i / 2 + 1, run.get("repeat").asInt(), run.toString());
             assertEquals(1, run.get("sessions_opened").asInt(), "one session per process: " + run);
             assertEquals(parallelism[i], run.get("session_users").asInt(), "every subtask holds it: " + run);
             assertEquals(2, run.get("rss_samples_mib").size(), run.toString());
@@ -57,9 +58,10 @@ class BenchMemoryCommandTest {
             assertTrue(run.get("warm_up_results").asLong() >= 64, run.toString());
             assertTrue(Files.isRegularFile(Path.of(run.get("log").asText())), run.toString());
         }
-        // memory/model is the growth of the resident set over the file's size, recomputed here from the two runs
-        double growthBytes = (runs.get(1).get("rss_mib").asDouble() - runs.get(0).get("rss_mib").asDouble())
-                * 1024 * 1024;
+        // memory/model is the median growth of the resident set (of two repeats: their mean) over the file's size,
+        // recomputed here from the four runs
+        double growthBytes = ((runs.get(1).get("rss_mib").asDouble() - runs.get(0).get("rss_mib").asDouble())
+                + (runs.get(3).get("rss_mib").asDouble() - runs.get(2).get("rss_mib").asDouble())) / 2 * 1024 * 1024;
         assertEquals(format("%.2f", growthBytes / modelBytes), ratio(out, "memory/model", "(-?\\d+\\.\\d\\d)"));
 
         // a soak of 2 s sampled every second: at 0, 1 and 2 s; its growth is the least-squares slope per minute
@@ -93,6 +95,7 @@ class BenchMemoryCommandTest {
         assertUsageError("--subtasks must be >= 2", "--model-dir", nowhere, "--subtasks", "1");
         assertUsageError("--heap must be a JVM heap size", "--model-dir", nowhere, "--heap", "lots");
         assertUsageError("--heap must be a JVM heap size of 128m or more", "--model-dir", nowhere, "--heap", "64m");
+        assertUsageError("--texts, --samples and --repeats must be >= 1", "--model-dir", nowhere, "--repeats", "0");
         assertUsageError("--soak (1s) must be at least --soak-interval (10s)", "--model-dir", nowhere, "--soak", "1s");
         assertUsageError("--model-dir " + nowhere, "--model-dir", nowhere);
     }
