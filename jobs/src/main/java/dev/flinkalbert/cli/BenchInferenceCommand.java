@@ -83,7 +83,7 @@ public final class BenchInferenceCommand implements Callable<Integer> {
                     + BenchCluster.SLOTS + " slots of the bench's TaskManager (the machine's cores, at least 4)");
         }
         int largest = batchSizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
-        int records = passes.records(spec.commandLine(), modelDirectory, workload, largest);
+        int records = passes.records(spec.commandLine(), modelDirectory, workload, largest, parallelism);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
         List<Variant> variants = variants();
         try (InferenceBench bench = new InferenceBench(modelDirectory, passes.intraOpThreads, texts)) {

@@ -17,7 +17,7 @@ final class BenchPassOptions {
 
     @Option(names = "--records", paramLabel = "N",
             description = "Texts per pass (default: enough for about " + BenchWorkloadOptions.AUTO_SECONDS
-                    + " s of ONNX Runtime alone at the (largest) batch size, at least "
+                    + " s of ONNX Runtime alone at the (largest) batch size per subtask, at least "
                     + InferenceBench.MIN_AUTO_RECORDS + ")")
     Integer records;
 
@@ -32,10 +32,13 @@ final class BenchPassOptions {
         }
     }
 
-    /** {@code --records}, or as many as {@link BenchWorkloadOptions#autoRecords} times at {@code batchSize}. */
-    int records(CommandLine commandLine, Path modelDirectory, BenchWorkloadOptions workload, int batchSize)
-            throws Exception {
+    /**
+     * {@code --records}, or as many as {@link BenchWorkloadOptions#autoRecords} times at {@code batchSize} for
+     * {@code subtasks}.
+     */
+    int records(CommandLine commandLine, Path modelDirectory, BenchWorkloadOptions workload, int batchSize,
+            int subtasks) throws Exception {
         return records != null ? records
-                : workload.autoRecords(commandLine, modelDirectory, null, intraOpThreads, batchSize);
+                : workload.autoRecords(commandLine, modelDirectory, null, intraOpThreads, batchSize, subtasks);
     }
 }

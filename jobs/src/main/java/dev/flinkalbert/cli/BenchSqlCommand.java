@@ -82,7 +82,7 @@ public final class BenchSqlCommand implements Callable<Integer> {
         if (inFlight > Integer.MAX_VALUE) {
             throw new ParameterException(spec.commandLine(), "--batch-size × --in-flight-batches is too large");
         }
-        int records = passes.records(spec.commandLine(), modelDirectory, workload, batchSize);
+        int records = passes.records(spec.commandLine(), modelDirectory, workload, batchSize, 1);
         List<String> texts = BenchTexts.forModel(spec.commandLine(), modelDirectory, null, workload.lengths, records);
         boolean pipelined = !operatorOnTaskThread;
         String operatorMode = pipelined ? "pipelined" : "task thread";
